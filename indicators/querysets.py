@@ -1,0 +1,70 @@
+"""Named read paths for indicators, campaigns and assignments."""
+
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from luhsan_portal.access import Action, ScopedQuerySet
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def for_user(self, user, action: Action | str = Action.VIEW) -> "IndicatorQuerySet":
+        """Frameworks are reference data: every signed-in user reads them, only the office changes them."""
+        from luhsan_portal.access import can
+
+        return self if can(user, action) else self.none()
+
+    def assessable(self) -> "IndicatorQuerySet":
+        """Level-3 and bonus indicators: the ones assigned, evidenced and counted."""
+        return self.filter(level__in=["3", "bonus"])
+
+    def for_tree(self) -> "IndicatorQuerySet":
+        """Every node in tree order with its methods; the tree page groups them in Python."""
+        return (
+            self.order_by("sort_key")
+            .prefetch_related("evaluation_methods")
+            .defer("requirement", "guidance", "required_evidence")
+        )
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    scope_unit_field = None
+    scope_county_field = "county"
+
+
+class AssignmentStatus(models.TextChoices):
+    NOT_SUBMITTED = "not_submitted", "未提交"
+    PENDING = "pending", "待审核"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已通过"
+    WAIVED = "waived", "不适用"
+
+
+class AssignmentQuerySet(ScopedQuerySet):
+    scope_unit_field = "unit"
+    scope_county_field = "campaign__county"
+
+    def with_status(self, today=None) -> "AssignmentQuerySet":
+        """Annotate ``status`` and ``overdue`` exactly as DESIGN.md §3.1 defines them (one place)."""
+        today = today or timezone.localdate()
+        status = Case(
+            When(waived_at__isnull=False, then=Value(AssignmentStatus.WAIVED)),
+            default=Value(AssignmentStatus.NOT_SUBMITTED),
+            output_field=models.CharField(),
+        )
+        overdue = Case(
+            When(
+                Q(due_date__lt=today) & Q(status__in=[AssignmentStatus.NOT_SUBMITTED, AssignmentStatus.RETURNED]),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=models.BooleanField(),
+        )
+        return self.annotate(status=status).annotate(overdue=overdue)
+
+    def for_api_list(self) -> "AssignmentQuerySet":
+        return self.with_status().order_by("id")
+
+    def for_listing(self) -> "AssignmentQuerySet":
+        """Rows shown in tables: indicator (with its area), unit and kind joined, status annotated."""
+        return self.with_status().select_related("indicator__area", "indicator__parent", "unit__kind", "campaign")

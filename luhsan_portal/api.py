@@ -1,0 +1,20 @@
+"""The /api/v1/ router: every resource of DESIGN.md §5.2 and the token login."""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+
+from indicators.api import AssignmentViewSet, CampaignViewSet, FrameworkViewSet, IndicatorViewSet
+from units.api import UnitViewSet
+
+router = DefaultRouter()
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("units", UnitViewSet, basename="unit")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+
+urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,66 @@
+"""Writing the audit trail (DESIGN.md §3.8). Services call these inside their own transaction."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from luhsan_portal.models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def _event(*, actor, verb: str, target: models.Model, changes: dict | None, reason: str, unit) -> AuditEvent:
+    return AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        verb=verb,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
+        target_repr=str(target)[:300],
+        unit=unit,
+        changes={k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()},
+        reason=reason,
+    )
+
+
+def audit_record(
+    *,
+    actor,
+    verb: str,
+    target: models.Model,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    reason: str = "",
+    unit=None,
+) -> AuditEvent:
+    """Record one state change. ``changes`` maps a field to its ``(old, new)`` pair."""
+    event = _event(actor=actor, verb=verb, target=target, changes=changes, reason=reason, unit=unit)
+    event.save()
+    return event
+
+
+def audit_record_many(
+    *, actor, verb: str, targets: Iterable[models.Model], reason: str = "", unit_attr: str = ""
+) -> int:
+    """Record the same verb for many objects in one bulk insert (imports, bulk reviews)."""
+    events = [
+        _event(
+            actor=actor,
+            verb=verb,
+            target=t,
+            changes=None,
+            reason=reason,
+            unit=getattr(t, unit_attr) if unit_attr else None,
+        )
+        for t in targets
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)

@@ -1,0 +1,40 @@
+"""``python manage.py seed_demo``: a complete demo county, idempotent, printing the demo logins."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+ROLE_NOTES = {
+    "demo_office": "创建办工作人员",
+    "demo_liaison": "单位联络员（鲁山县司法局，牵头多项指标）",
+    "demo_liaison_town": "单位联络员（琴台街道办事处）",
+    "demo_supervisor": "督导员",
+    "demo_leader": "领导（只读）",
+    "demo_admin": "系统管理员",
+}
+
+
+class Command(BaseCommand):
+    help = "Load the 鲁山县 demo county (campaign, framework, units, users, assignments …). Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG 已关闭（生产环境），为防误操作拒绝载入演示数据；确需载入请加 --force。")
+        from accounts.demo import DEMO_PASSWORD, seed_users
+        from indicators.demo import seed_campaign, seed_framework
+        from units.demo import seed_county
+
+        with transaction.atomic():
+            county = seed_county()
+            framework = seed_framework()
+            campaign = seed_campaign(county, framework)
+            users = seed_users(county)
+        self.stdout.write(
+            self.style.SUCCESS(f"演示数据已就绪：{campaign.name}（{campaign.start_date} — {campaign.target_date}）")
+        )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for user in users:
+            self.stdout.write(f"  {user.username:<20} {ROLE_NOTES.get(user.username, user.get_role_display())}")

@@ -1,0 +1,70 @@
+"""The left navigation, grouped by job (DESIGN.md §4.1); each item names the roles that use it."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from luhsan_portal.access import Role
+
+OFFICE = frozenset({Role.OFFICE, Role.ADMIN})
+READERS = frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+    active_prefix: str = ""
+
+
+NAV = [
+    (_("工作台"), [NavItem(_("首页"), "home", EVERYONE, "home")]),
+    (_("指标体系"), [NavItem(_("指标体系"), "indicators:indicator_tree", EVERYONE, "indicators:indicator_")]),
+    (
+        _("任务分解"),
+        [
+            NavItem(_("本单位任务"), "indicators:my_tasks", frozenset({Role.LIAISON}), "indicators:my_tasks"),
+            NavItem(_("责任清单"), "indicators:assignment_matrix", READERS, "indicators:assignment_"),
+            NavItem(_("责任单位"), "units:unit_list", READERS | {Role.SUPERVISOR}, "units:"),
+            NavItem(_("数据导入"), "indicators:import_list", OFFICE, "indicators:import_"),
+        ],
+    ),
+    (
+        _("系统管理"),
+        [
+            NavItem(_("用户与角色"), "admin:accounts_user_changelist", frozenset({Role.ADMIN}), "admin:accounts_"),
+            NavItem(
+                _("审计日志"), "admin:luhsan_portal_auditevent_changelist", frozenset({Role.ADMIN}), "admin:luhsan_"
+            ),
+        ],
+    ),
+]
+
+
+def user_role(user) -> str:
+    """The role the UI treats the user as; superusers without a role act as administrators."""
+    return user.role or (Role.ADMIN if user.is_superuser else "")
+
+
+def build_nav(request) -> list[dict]:
+    role = user_role(request.user)
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    groups = []
+    for title, items in NAV:
+        entries = []
+        for item in items:
+            if role not in item.roles:
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            active = bool(item.active_prefix) and current.startswith(item.active_prefix)
+            entries.append({"label": item.label, "url": url, "active": active})
+        if entries:
+            groups.append({"title": title, "items": entries})
+    return groups

@@ -1,0 +1,14 @@
+"""Settings for the test suite: fast hashing, in-memory mail, eager Celery.
+
+Worker-marked tests switch Celery to a real worker themselves (see conftest.py).
+"""
+
+from luhsan_portal.settings.base import *  # noqa: F403
+from luhsan_portal.settings.base import MEDIA_ROOT, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

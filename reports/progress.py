@@ -1,0 +1,216 @@
+"""The one definition of every progress figure (DESIGN.md §3.2–§3.3).
+
+Dashboards, the API, Excel ledgers, snapshots and reports all read ``campaign_progress``; the
+assignment status itself comes from ``AssignmentQuerySet.with_status`` (DESIGN.md §3.1). The
+work is a handful of GROUP BY queries whose number does not depend on the size of the campaign.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Assignment, Campaign, Indicator
+from indicators.querysets import AssignmentStatus
+
+DONE = (AssignmentStatus.APPROVED, AssignmentStatus.WAIVED)
+OVERDUE_STATUSES = (AssignmentStatus.NOT_SUBMITTED, AssignmentStatus.RETURNED)
+
+DEFINITION = _(
+    "完成口径：三级指标在已分解、且全部责任单位均“已通过”（“不适用”视为完成）时计为完成；"
+    "工作进度 = 已完成三级指标 ÷ 全部三级指标，附加指标单列、不计入；"
+    "单位完成率 = 已通过或不适用的任务 ÷ 该单位全部任务；"
+    "时间进度 = 已过天数 ÷ 总天数；时间过半后工作进度≥50%为“双过半”达标。"
+)
+
+
+def time_ratio(start: dt.date, target: dt.date, today: dt.date) -> float:
+    """Share of the campaign's time gone, clamped to [0, 1]."""
+    span = (target - start).days
+    if span <= 0:
+        return 1.0
+    return min(max((today - start).days / span, 0.0), 1.0)
+
+
+def double_half(t: float, w: float | None) -> bool | None:
+    """双过半: judged only from the half-way date on; ``None`` before it."""
+    if t < 0.5:
+        return None
+    return w is not None and w >= 0.5
+
+
+def pace(t: float, w: float | None) -> str:
+    """超前 when at least 10 points ahead of time, 正常 when level with it, 滞后 otherwise."""
+    w = w or 0.0
+    if w >= t + 0.1:
+        return "超前"
+    if w >= t:
+        return "正常"
+    return "滞后"
+
+
+def ratio(done: int, total: int) -> float | None:
+    return done / total if total else None
+
+
+@dataclass
+class UnitFigures:
+    unit_id: int
+    name: str
+    short_name: str
+    kind: str
+    kind_code: str
+    total: int = 0
+    done: int = 0
+    lead: int = 0
+    due: int = 0
+    overdue: int = 0
+    returned: int = 0
+    pending: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.done, self.total)
+
+    @property
+    def expected(self) -> float | None:
+        """Share of the unit's assignments already due (e_u in DESIGN.md §3.3)."""
+        return ratio(self.due, self.total)
+
+    @property
+    def gap(self) -> float | None:
+        return None if self.rate is None else self.rate - (self.expected or 0.0)
+
+
+@dataclass
+class AreaFigures:
+    area_id: int
+    code: str
+    title: str
+    total: int = 0
+    complete: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.complete, self.total)
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    today: dt.date
+    time_ratio: float
+    indicators_total: int = 0
+    indicators_complete: int = 0
+    indicators_unassigned: int = 0
+    bonus_total: int = 0
+    bonus_complete: int = 0
+    assignments_total: int = 0
+    assignments_done: int = 0
+    assignments_overdue: int = 0
+    areas: list[AreaFigures] = field(default_factory=list)
+    units: list[UnitFigures] = field(default_factory=list)
+    complete_indicator_ids: set[int] = field(default_factory=set)
+
+    @property
+    def work_ratio(self) -> float:
+        return ratio(self.indicators_complete, self.indicators_total) or 0.0
+
+    @property
+    def assignment_ratio(self) -> float | None:
+        return ratio(self.assignments_done, self.assignments_total)
+
+    @property
+    def double_half(self) -> bool | None:
+        return double_half(self.time_ratio, self.work_ratio)
+
+    @property
+    def pace(self) -> str:
+        return pace(self.time_ratio, self.work_ratio)
+
+    @property
+    def days_left(self) -> int:
+        return max((self.campaign.target_date - self.today).days, 0)
+
+    def ranking(self) -> list[UnitFigures]:
+        """Units with assignments, most behind their own due dates first (DESIGN.md §3.3)."""
+        ranked = [u for u in self.units if u.total]
+        return sorted(ranked, key=lambda u: (u.gap, u.rate, u.name))
+
+
+def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> CampaignProgress:
+    """Every figure of one campaign on ``today`` (Asia/Shanghai), in four queries."""
+    today = today or timezone.localdate()
+    progress = CampaignProgress(
+        campaign=campaign, today=today, time_ratio=time_ratio(campaign.start_date, campaign.target_date, today)
+    )
+    assignments = Assignment.objects.filter(campaign=campaign).with_status(today)
+
+    per_indicator = {
+        row["indicator_id"]: row
+        for row in assignments.values("indicator_id").annotate(
+            n=Count("id"), done=Count("id", filter=Q(status__in=DONE))
+        )
+    }
+    areas: dict[int, AreaFigures] = {}
+    nodes = (
+        Indicator.objects.filter(framework_id=campaign.framework_id, level__in=["1", "3", "bonus"])
+        .order_by("sort_key")
+        .values("id", "level", "area_id", "code", "title")
+    )
+    for node in nodes:
+        if node["level"] == "1":
+            areas[node["id"]] = AreaFigures(area_id=node["id"], code=node["code"], title=node["title"])
+            continue
+        row = per_indicator.get(node["id"])
+        complete = bool(row) and row["n"] == row["done"]
+        if complete:
+            progress.complete_indicator_ids.add(node["id"])
+        if node["level"] == "bonus":
+            progress.bonus_total += 1
+            progress.bonus_complete += complete
+            continue
+        progress.indicators_total += 1
+        progress.indicators_complete += complete
+        progress.indicators_unassigned += not row
+        area = areas.get(node["area_id"])
+        if area is not None:
+            area.total += 1
+            area.complete += complete
+    progress.areas = list(areas.values())
+
+    units = {
+        row["unit_id"]: row
+        for row in assignments.values("unit_id").annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status__in=DONE)),
+            lead=Count("id", filter=Q(role=Assignment.Role.LEAD)),
+            due=Count("id", filter=Q(due_date__lte=today)),
+            overdue=Count("id", filter=Q(overdue=True)),
+            returned=Count("id", filter=Q(status=AssignmentStatus.RETURNED)),
+            pending=Count("id", filter=Q(status=AssignmentStatus.PENDING)),
+        )
+    }
+    from units.models import Unit
+
+    for unit in (
+        Unit.objects.filter(county_id=campaign.county_id, active=True)
+        .order_by("order", "id")
+        .values("id", "name", "short_name", "kind__name", "kind__code")
+    ):
+        row = units.get(unit["id"], {})
+        figures = UnitFigures(
+            unit_id=unit["id"],
+            name=unit["name"],
+            short_name=unit["short_name"],
+            kind=unit["kind__name"],
+            kind_code=unit["kind__code"],
+            **{k: row.get(k, 0) for k in ("total", "done", "lead", "due", "overdue", "returned", "pending")},
+        )
+        progress.units.append(figures)
+        progress.assignments_total += figures.total
+        progress.assignments_done += figures.done
+        progress.assignments_overdue += figures.overdue
+    return progress
