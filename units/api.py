@@ -8,6 +8,7 @@ from units.models import Unit
 
 class UnitSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    aliases = serializers.ListField(source="alias_list", child=serializers.CharField(), read_only=True)
     kind_name = serializers.CharField(source="kind.name", read_only=True)
 
     class Meta:

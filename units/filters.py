@@ -22,5 +22,4 @@ class UnitFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # aliases is a JSON list; a text match on it is enough for a search box.
         return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(aliases__icontains=value))

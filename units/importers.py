@@ -78,9 +78,10 @@ def units_import(*, data: bytes, county: County, actor=None, dry_run: bool = Fal
             except ValueError:
                 result.error(row.number, _("排序“%(value)s”不是整数。") % {"value": order_text}, row.sheet)
                 continue
-            aliases = [a for a in split_list(row.values.get("别名")) if a not in (name, short)]
+            alias_list = [a for a in split_list(row.values.get("别名")) if a not in (name, short)]
+            aliases = "、".join(alias_list)
             clash = False
-            for label in {name, short, *aliases}:
+            for label in {name, short, *alias_list}:
                 key = normalize_name(label)
                 owner = taken.get(key)
                 if owner and owner[0] != name:

@@ -90,7 +90,8 @@ class Unit(BaseModel):
     county = models.ForeignKey(County, verbose_name=_("县（区）"), on_delete=models.PROTECT, related_name="units")
     name = models.CharField(_("单位名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=50)
-    aliases = models.JSONField(_("别名"), default=list, blank=True)
+    # Plain text joined by "、", as people write them, so that a search box finds them on any database.
+    aliases = models.CharField(_("别名"), max_length=300, blank=True, help_text=_("多个别名用“、”分隔"))
     kind = models.ForeignKey(UnitKind, verbose_name=_("类型"), on_delete=models.PROTECT, related_name="units")
     order = models.PositiveIntegerField(_("排序"), default=0)
     active = models.BooleanField(_("启用"), default=True)
@@ -115,6 +116,10 @@ class Unit(BaseModel):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.split("、") if a]
 
 
 class UnitContact(BaseModel):

@@ -10,16 +10,13 @@ class UnitResource(resources.ModelResource):
     short_name = fields.Field(attribute="short_name", column_name="简称")
     kind = fields.Field(attribute="kind__name", column_name="类型")
     order = fields.Field(attribute="order", column_name="排序")
-    aliases = fields.Field(column_name="别名")
+    aliases = fields.Field(attribute="aliases", column_name="别名")
     active = fields.Field(column_name="状态")
 
     class Meta:
         model = Unit
         fields = ("name", "short_name", "kind", "order", "aliases", "active")
         export_order = ("name", "short_name", "kind", "order", "aliases", "active")
-
-    def dehydrate_aliases(self, unit: Unit) -> str:
-        return "、".join(unit.aliases or [])
 
     def dehydrate_active(self, unit: Unit) -> str:
         return "启用" if unit.active else "停用"

@@ -34,7 +34,7 @@ class UnitResolver:
         return key
 
     def _keys(self, unit: Unit) -> set[str]:
-        names = [unit.name, unit.short_name, *unit.aliases]
+        names = [unit.name, unit.short_name, *unit.alias_list]
         keys = {normalize_name(n) for n in names if n}
         return keys | {self._strip(k) for k in keys}
 

@@ -27,15 +27,23 @@ def _indicator_index(campaign: Campaign) -> tuple[dict[str, Indicator], dict[str
     return level3, bonus, other
 
 
+def _bare(key: str) -> str:
+    """A bonus code without its 附/附加/附加指标 prefix: 附加1, 附1 and 附加指标1 all mean the same."""
+    for prefix in BONUS_PREFIXES:
+        if key.startswith(prefix):
+            return code_key(key[len(prefix) :])
+    return key
+
+
 def _resolve_indicator(text: str, level3, bonus, other) -> Indicator | None:
     key = code_key(text)
     if key in level3:
         return level3[key]
     if key in bonus:
         return bonus[key]
-    for prefix in BONUS_PREFIXES:
-        if key.startswith(prefix) and code_key(key[len(prefix) :]) in bonus:
-            return bonus[code_key(key[len(prefix) :])]
+    if key != _bare(key):
+        bare = {_bare(code): ind for code, ind in bonus.items()}
+        return bare.get(_bare(key))
     return None
 
 
