@@ -123,3 +123,122 @@ def client_for(user) -> Client:
 @pytest.fixture
 def as_user():
     return client_for
+
+
+# ---------------------------------------------------------------------------
+# A real Celery worker on Redis (worker-marked tests; CI runs them on PostgreSQL)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start ``celery worker`` against the test database and the configured Redis broker."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    from luhsan_portal.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis") or connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) and a Redis CELERY_BROKER_URL")
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "luhsan_portal.settings.base",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    app.control.purge()
+    log = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "celery-worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "luhsan_portal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not start; see {log}")
+        app.conf.task_always_eager = False
+        yield worker
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+# ---------------------------------------------------------------------------
+# Browser journeys (Playwright driving Debian's Chromium)
+# ---------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(live_server):
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a screenshot under test-artifacts/<test name>/ and return its path."""
+    import os
+    import re
+    from pathlib import Path
+
+    folder = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / re.sub(r"[^\w-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def login(page, live_server, username: str, password: str = "pw-123456"):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

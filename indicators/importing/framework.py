@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import EvaluationMethod, Framework, Indicator
@@ -331,23 +332,29 @@ def framework_import(*, data: bytes, framework_name: str, actor=None, dry_run: b
             framework = Framework.objects.create(name=framework_name)
             result.target_id = framework.pk
         nodes_by_spec: dict[int, Indicator] = {}
-        # Parents first, so children can point at saved rows; one INSERT/UPDATE per level.
+        now = timezone.now()
+        # Parents first, so children can point at saved rows; one INSERT and at most one UPDATE per level.
         for level in ("1", "2", "3", "bonus"):
             level_plan = [p for p in plan if p[0].level == level]
-            for spec, node, _action, _m in level_plan:
-                node.framework = framework
+            dirty = []
+            for spec, node, action, _m in level_plan:
+                before = (node.parent_id, node.area_id)
                 parent = nodes_by_spec.get(id(spec.parent)) if spec.parent else None
-                node.parent = parent
+                node.framework, node.parent = framework, parent
                 node.area = parent if level == "2" else (parent.area if level == "3" else None)
-                nodes_by_spec[id(spec)] = node
-            Indicator.objects.bulk_create([n for _s, n, a, _m in level_plan if a == "create"])
-            Indicator.objects.bulk_update(
-                [n for _s, n, a, _m in level_plan if a != "create"], [*_FIELDS, "parent", "area"]
-            )
-            if level == "1":
-                for _s, node, _a, _m in level_plan:
+                if level == "1" and node.pk:
                     node.area = node
-                Indicator.objects.bulk_update([n for _s, n, _a, _m in level_plan], ["area"])
+                nodes_by_spec[id(spec)] = node
+                if action == "update" or (action == "same" and (node.parent_id, node.area_id) != before):
+                    node.updated_at = now
+                    dirty.append(node)
+            created = Indicator.objects.bulk_create([n for _s, n, a, _m in level_plan if a == "create"])
+            if level == "1" and created:
+                # A level-1 node is its own area; the id exists only after the INSERT.
+                for node in created:
+                    node.area = node
+                dirty += created
+            Indicator.objects.bulk_update(dirty, [*_FIELDS, "parent", "area", "updated_at"])
         through = Indicator.evaluation_methods.through
         touched = [n.pk for _s, n, a, _m in plan if a != "same"]
         through.objects.filter(indicator_id__in=touched).delete()
