@@ -200,8 +200,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def browser(live_server):
-    import os
+def browser(live_server, monkeypatch):
     from pathlib import Path
 
     if not Path(CHROMIUM).exists():
@@ -209,7 +208,7 @@ def browser(live_server):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -46,7 +46,7 @@ def _manage(*args, env):
 
 def test_production_settings_pass_check_deploy():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "luhsan_portal.settings.production",
         "DJANGO_SECRET_KEY": "x" * 64 + "-production-like-secret-key-value",
         "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
