@@ -1,7 +1,7 @@
 """Named read paths for indicators, campaigns and assignments."""
 
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from luhsan_portal.access import Action, ScopedQuerySet
@@ -45,10 +45,23 @@ class AssignmentQuerySet(ScopedQuerySet):
     scope_county_field = "campaign__county"
 
     def with_status(self, today=None) -> "AssignmentQuerySet":
-        """Annotate ``status`` and ``overdue`` exactly as DESIGN.md §3.1 defines them (one place)."""
+        """Annotate ``status`` and ``overdue`` exactly as DESIGN.md §3.1 defines them (one place).
+
+        Derived from the submissions serving the assignment, withdrawn ones ignored: approved, else
+        pending, else returned, else not submitted; a waiver by the office overrides all of them.
+        """
+        from evidence.models import EvidenceAssignment
+
         today = today or timezone.localdate()
+
+        def serving(status: str):
+            return Exists(EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"), evidence__status=status))
+
         status = Case(
             When(waived_at__isnull=False, then=Value(AssignmentStatus.WAIVED)),
+            When(serving("approved"), then=Value(AssignmentStatus.APPROVED)),
+            When(serving("pending"), then=Value(AssignmentStatus.PENDING)),
+            When(serving("returned"), then=Value(AssignmentStatus.RETURNED)),
             default=Value(AssignmentStatus.NOT_SUBMITTED),
             output_field=models.CharField(),
         )
@@ -62,9 +75,25 @@ class AssignmentQuerySet(ScopedQuerySet):
         )
         return self.annotate(status=status).annotate(overdue=overdue)
 
+    def with_latest_return(self) -> "AssignmentQuerySet":
+        """Annotate ``return_reason``: the reason of the latest returned submission serving it."""
+        from evidence.models import EvidenceAssignment
+
+        latest = (
+            EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"), evidence__status="returned")
+            .order_by("-evidence__reviewed_at", "-evidence_id")
+            .values("evidence__review_reason")[:1]
+        )
+        return self.annotate(return_reason=Subquery(latest))
+
     def for_api_list(self) -> "AssignmentQuerySet":
         return self.with_status().order_by("id")
 
     def for_listing(self) -> "AssignmentQuerySet":
-        """Rows shown in tables: indicator (with its area), unit and kind joined, status annotated."""
-        return self.with_status().select_related("indicator__area", "indicator__parent", "unit__kind", "campaign")
+        """Rows shown in tables: indicator (with its area), unit and kind joined, status and the
+        latest return reason annotated."""
+        return (
+            self.with_status()
+            .with_latest_return()
+            .select_related("indicator__area", "indicator__parent", "unit__kind", "campaign")
+        )

@@ -121,6 +121,8 @@ def my_tasks(request):
             "lead_count": sum(a.role == Assignment.Role.LEAD for a in assignments),
             "total": len(assignments),
             "overdue": sum(a.overdue for a in assignments),
+            "returned": sum(a.status == "returned" for a in assignments),
+            "approved": sum(a.status in ("approved", "waived") for a in assignments),
         },
     )
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from evidence.api import EvidenceViewSet
 from indicators.api import AssignmentViewSet, CampaignViewSet, FrameworkViewSet, IndicatorViewSet
 from units.api import UnitViewSet
 
@@ -13,6 +14,7 @@ router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("units", UnitViewSet, basename="unit")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("evidence", EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),

@@ -8,6 +8,28 @@ from django.db import models
 
 from luhsan_portal.models import AuditEvent
 
+# How each verb reads in the UI (the verb itself is the stable code stored in the trail).
+VERB_LABELS = {
+    "evidence.submit": "提交材料",
+    "evidence.approve": "审核通过",
+    "evidence.return": "退回",
+    "evidence.withdraw": "撤回",
+    "evidence.download": "下载文件",
+    "evidence.preview": "在线预览",
+    "evidence.link_broken": "链接检测失效",
+    "assignment.waive": "设为不适用",
+    "assignment.unwaive": "恢复任务",
+    "campaign.create": "新建创建活动",
+    "framework.import": "导入指标体系",
+    "units.import": "导入单位名册",
+    "assignments.import": "导入责任清单",
+    "import.apply": "确认导入",
+}
+
+
+def verb_label(verb: str) -> str:
+    return VERB_LABELS.get(verb, verb)
+
 
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):

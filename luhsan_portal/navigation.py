@@ -33,6 +33,14 @@ NAV = [
         ],
     ),
     (
+        _("材料审核"),
+        [
+            NavItem(_("审核工作台"), "evidence:review_queue", OFFICE, "evidence:review_"),
+            NavItem(_("链接检测"), "evidence:link_list", OFFICE | {Role.LIAISON}, "evidence:link_"),
+            NavItem(_("一对一反馈清单"), "reports:feedback", OFFICE, "reports:feedback"),
+        ],
+    ),
+    (
         _("系统管理"),
         [
             NavItem(_("用户与角色"), "admin:accounts_user_changelist", frozenset({Role.ADMIN}), "admin:accounts_"),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "units",
     "accounts",
     "indicators",
+    "evidence",
     "reports",
 ]
 
@@ -111,7 +112,9 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticf
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-# Uploads larger than this go to a temporary file instead of memory.
+# Every uploaded file streams to a temporary file on disk while its SHA-256 is computed; a file
+# over the size limit is dropped as it arrives (evidence/uploads.py).
+FILE_UPLOAD_HANDLERS = ["evidence.uploads.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
@@ -169,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.progress_snapshot_all_task",
         "schedule": crontab(hour=0, minute=30),
     },
+    # 02:00 every night: re-check every web link given as evidence.
+    "link-check-nightly": {
+        "task": "evidence.tasks.link_check_all_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -209,10 +217,26 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Deadline light turns yellow this many days before a due date.
 DEADLINE_WARNING_DAYS = env.int("DEADLINE_WARNING_DAYS", default=3)
 
+# Evidence (DESIGN.md §3.4)
+EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
+EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=50)
+EVIDENCE_ZIP_MAX_MEMBERS = env.int("EVIDENCE_ZIP_MAX_MEMBERS", default=1000)
+EVIDENCE_ZIP_MAX_TOTAL_BYTES = env.int("EVIDENCE_ZIP_MAX_TOTAL_BYTES", default=2 * 1024**3)
+EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=100)
+# Outbound proxy for link checks ("" = direct); the only outbound call the portal makes.
+LINK_CHECK_PROXY = env.str("LINK_CHECK_PROXY", default="")
+LINK_CHECK_TIMEOUT = env.float("LINK_CHECK_TIMEOUT", default=10.0)
+LINK_CHECK_ENABLED = env_bool("LINK_CHECK_ENABLED", default=True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

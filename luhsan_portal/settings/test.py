@@ -12,3 +12,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests never reach out to the network unless a test turns this on against its local server.
+LINK_CHECK_ENABLED = False

@@ -75,6 +75,13 @@ def deadline_light(due_date, status: str = "") -> str:
     return format_html('<span class="light {}">{}</span>', colour, words)
 
 
+@register.filter(name="verb_label")
+def verb_label_filter(verb: str) -> str:
+    from luhsan_portal.audit import verb_label
+
+    return verb_label(verb)
+
+
 @register.filter
 def cn_date(value) -> str:
     """2024年1月12日, the way people read dates in prose."""

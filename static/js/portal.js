@@ -43,6 +43,12 @@ onReady(() => {
     document.querySelectorAll("form[data-submitted]").forEach((f) => { delete f.dataset.submitted; });
   });
 
+  document.querySelectorAll("[data-check-all]").forEach((box) => {
+    box.addEventListener("change", () => {
+      box.closest("table").querySelectorAll("tbody input[type=checkbox]").forEach((c) => { c.checked = box.checked; });
+    });
+  });
+
   document.querySelectorAll("[data-tree-toggle]").forEach((button) => {
     button.addEventListener("click", () => {
       const open = button.dataset.treeToggle === "open";

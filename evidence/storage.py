@@ -1,0 +1,123 @@
+"""Content-addressed storage of evidence files (DESIGN.md §3.4).
+
+Bytes live under ``blobs/ab/cd/<sha256>`` in Django's default storage (local disk by default, an
+S3-compatible store if configured), written once and never overwritten. The original file name
+is only ever a label in the database.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from evidence.filetypes import DetectedType, detect, safe_display_name
+from evidence.models import StoredFile
+
+CHUNK = 1024 * 1024
+
+
+def blob_name(sha256: str) -> str:
+    return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+@dataclass
+class PreparedFile:
+    """An upload that has been hashed and type-checked, ready to be stored."""
+
+    path: Path
+    sha256: str
+    size: int
+    name: str
+    detected: DetectedType
+    _temp: bool = field(default=False, repr=False)
+
+    def cleanup(self) -> None:
+        if self._temp:
+            self.path.unlink(missing_ok=True)
+
+
+def prepare_upload(upload) -> PreparedFile:
+    """Hash (unless the upload handler already did) and detect the type of one uploaded file.
+
+    Raises ``evidence.filetypes.FileRefused`` with the reason. Files the handler streamed to disk
+    are read in place; in-memory ones (tests, API clients sending tiny files) are spooled first.
+    """
+    temp = False
+    if hasattr(upload, "temporary_file_path"):
+        path = Path(upload.temporary_file_path())
+    else:
+        handle, name = tempfile.mkstemp(prefix="evidence-")
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks(CHUNK):
+                out.write(chunk)
+        path, temp = Path(name), True
+    try:
+        sha256 = getattr(upload, "sha256", None) or _hash(path)
+        detected = detect(path, original_name=upload.name or "")
+    except Exception:
+        if temp:
+            path.unlink(missing_ok=True)
+        raise
+    name = safe_display_name(upload.name or "", fallback_ext=detected.extension)
+    return PreparedFile(path=path, sha256=sha256, size=path.stat().st_size, name=name, detected=detected, _temp=temp)
+
+
+def _hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def blob_write(prepared: PreparedFile) -> bool:
+    """Put the bytes in place unless they are already stored; True when this call wrote them."""
+    name = blob_name(prepared.sha256)
+    if default_storage.exists(name):
+        return False
+    local = blob_path_for(name)
+    if local is not None:
+        # On local disk a hard link is atomic (it fails if the name exists) and copies nothing.
+        local.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(prepared.path, local)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # another filesystem: copy below
+    with prepared.path.open("rb") as handle:
+        saved = default_storage.save(name, File(handle, name=prepared.sha256))
+    if saved != name:
+        # Someone stored the same bytes a moment ago; theirs is identical, drop our copy.
+        default_storage.delete(saved)
+        return False
+    return True
+
+
+def blob_path_for(name: str) -> Path | None:
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def blob_discard_unreferenced(sha256s: list[str]) -> None:
+    """Remove blobs this request wrote when its transaction failed and no row points at them."""
+    referenced = set(StoredFile.objects.filter(sha256__in=sha256s).values_list("sha256", flat=True))
+    for sha256 in set(sha256s) - referenced:
+        default_storage.delete(blob_name(sha256))
+
+
+def blob_open(stored: StoredFile):
+    return default_storage.open(stored.blob, "rb")
+
+
+def copy_to(stored: StoredFile, destination: Path) -> None:
+    with blob_open(stored) as source, destination.open("wb") as out:
+        shutil.copyfileobj(source, out, CHUNK)
