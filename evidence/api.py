@@ -5,7 +5,7 @@ import json
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -80,6 +80,19 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return sorted(link.assignment_id for link in evidence.links_to_assignments.all())
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "url": {"type": "string"},
+                "site": {"type": "string"},
+                "published_on": {"type": "string", "format": "date"},
+            },
+        },
+    }
+)
 class LinksField(serializers.Field):
     """A JSON list of links, given as a JSON array or (in multipart forms) as a JSON string."""
 
@@ -114,7 +127,8 @@ class EvidenceCreateInput(serializers.Serializer):
     reuse = serializers.PrimaryKeyRelatedField(queryset=Evidence.objects.none(), required=False, allow_null=True)
     client_token = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
+        # ``user`` is optional only so that the schema generator can build the serializer.
         super().__init__(*args, **kwargs)
         self.fields["assignments"].child_relation.queryset = Assignment.objects.for_user(user, Action.SUBMIT)
         own = Evidence.objects.for_user(user, Action.SUBMIT)

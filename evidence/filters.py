@@ -6,6 +6,8 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from evidence.models import Evidence, EvidenceAssignment
 from indicators.models import Assignment, Campaign, EvaluationMethod, Indicator
@@ -51,15 +53,19 @@ class EvidenceFilterSet(django_filters.FilterSet):
             fields["area"].queryset = indicators.filter(level="1")
         return self
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_assignment(self, queryset, name, value):
         return queryset.filter(_serving(assignment=value))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_indicator(self, queryset, name, value):
         return queryset.filter(_serving(assignment__indicator=value))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_area(self, queryset, name, value):
         return queryset.filter(_serving(assignment__indicator__area=value))
 
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_method(self, queryset, name, value):
         return queryset.filter(_serving(assignment__indicator__evaluation_methods=value))
 
