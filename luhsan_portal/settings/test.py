@@ -14,3 +14,8 @@ MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests never reach out to the network unless a test turns this on against its local server.
 LINK_CHECK_ENABLED = False
+
+# A file, not SQLite's shared in-memory database: concurrent-request tests then wait on the
+# write lock (as a real deployment does) instead of failing with "table is locked".
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT.parent / "test-db.sqlite3")}  # noqa: F405
