@@ -10,6 +10,15 @@ from django.test import Client
 from luhsan_portal.testing import CSV_ASSIGNMENTS, CSV_FRAMEWORK, CSV_UNITS
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database may have been flushed by the previous run's transactional tests."""
+    from luhsan_portal.models import ensure_reference_data
+
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

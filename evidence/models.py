@@ -200,11 +200,22 @@ class EvidenceLink(models.Model):
         return self.url
 
 
+class ReturnReasonQuerySet(models.QuerySet):
+    def ensure_defaults(self) -> None:
+        """Create the default reasons if the table is empty (after a flush, or a hand-made database)."""
+        from evidence.choices import DEFAULT_RETURN_REASONS
+
+        if not self.exists():
+            self.bulk_create(ReturnReason(text=t, order=i) for i, t in enumerate(DEFAULT_RETURN_REASONS, start=1))
+
+
 class ReturnReason(models.Model):
     """A common return reason the office picks from (模板), editable as data."""
 
     text = models.CharField(_("理由"), max_length=300, unique=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = ReturnReasonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("常用退回理由")

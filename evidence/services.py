@@ -163,7 +163,9 @@ def _create(
         reason=_("回应退回的 v%(revision)d") % {"revision": previous.revision} if previous else "",
     )
     link_ids = [link.pk for link in created_links]
-    transaction.on_commit(lambda: _after_submit(evidence.campaign_id, link_ids))
+    if link_ids:
+        transaction.on_commit(lambda: _check_links(link_ids))
+    _recompute(evidence.campaign_id)
     return evidence
 
 
@@ -258,13 +260,12 @@ def evidence_submit(
             item.cleanup()
 
 
-def _after_submit(campaign_id: int, link_ids: list[int]) -> None:
+def _check_links(link_ids: list[int]) -> None:
     from django.conf import settings
 
     from evidence.tasks import link_check_task
-    from reports.tasks import progress_snapshot_task
 
-    if link_ids and settings.LINK_CHECK_ENABLED:
+    if settings.LINK_CHECK_ENABLED:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             # The embedded default has no worker: a slow or unreachable site must not hold up
             # the liaison's submit request, so the checks run beside it.
@@ -272,7 +273,6 @@ def _after_submit(campaign_id: int, link_ids: list[int]) -> None:
         else:
             for link_id in link_ids:
                 link_check_task.delay(link_id)
-    progress_snapshot_task.delay(campaign_id)
 
 
 def _check_links_now(link_ids: list[int]) -> None:
@@ -305,15 +305,14 @@ def _transition(*, evidence: Evidence, new: str, actor, verb: str, fields: dict,
         changes={"status": (Evidence.Status.PENDING.label, Evidence.Status(new).label)},
         reason=reason,
     )
-    campaign_id = evidence.campaign_id
-    transaction.on_commit(lambda: _recompute(campaign_id))
+    _recompute(evidence.campaign_id)
     return evidence
 
 
 def _recompute(campaign_id: int) -> None:
-    from reports.tasks import progress_snapshot_task
+    from reports.services import progress_recompute_on_commit
 
-    progress_snapshot_task.delay(campaign_id)
+    progress_recompute_on_commit(campaign_id)
 
 
 @transaction.atomic

@@ -49,9 +49,9 @@ def campaign_create(
 
 
 def _recompute_after_commit(campaign_id: int) -> None:
-    from reports.tasks import progress_snapshot_task
+    from reports.services import progress_recompute_on_commit
 
-    transaction.on_commit(lambda: progress_snapshot_task.delay(campaign_id))
+    progress_recompute_on_commit(campaign_id)
 
 
 @transaction.atomic

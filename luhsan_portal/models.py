@@ -72,3 +72,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("AuditEvent rows are immutable")
+
+
+def ensure_reference_data() -> None:
+    """Recreate the reference rows data migrations seed (unit kinds, evaluation methods, return
+    reasons) when a flush removed them — test databases, or ``manage.py flush`` before a demo."""
+    from evidence.models import ReturnReason
+    from indicators.models import EvaluationMethod
+    from units.models import UnitKind
+
+    UnitKind.objects.ensure_defaults()
+    EvaluationMethod.objects.ensure_defaults()
+    ReturnReason.objects.ensure_defaults()

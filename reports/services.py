@@ -10,6 +10,26 @@ from reports.models import ProgressSnapshot
 from reports.progress import campaign_progress
 
 
+def progress_recompute_on_commit(campaign_id: int) -> None:
+    """Recompute the campaign's figures once the current transaction commits — once per
+    transaction, however many reviews or submissions it contains (a bulk approval, an import)."""
+    from reports.tasks import progress_snapshot_task
+
+    connection = transaction.get_connection()
+    # Django keeps pending callbacks in ``run_on_commit`` as (savepoints, callable, robust).
+    if connection.in_atomic_block and any(
+        getattr(callback, "recompute_campaign", None) == campaign_id
+        for _sids, callback, _robust in connection.run_on_commit
+    ):
+        return
+
+    def recompute() -> None:
+        progress_snapshot_task.delay(campaign_id)
+
+    recompute.recompute_campaign = campaign_id
+    transaction.on_commit(recompute)
+
+
 @transaction.atomic
 def progress_snapshot_record(*, campaign: Campaign, date: dt.date | None = None) -> int:
     """Store (or replace) the campaign's, areas' and units' figures for ``date``; returns rows written.

@@ -144,12 +144,8 @@ def assignments_import(*, data: bytes, campaign: Campaign, actor=None, dry_run: 
             target=campaign,
             changes={"created": (None, result.created), "updated": (None, result.updated)},
         )
-        transaction.on_commit(lambda: _after_import(campaign.pk))
+        from reports.services import progress_recompute_on_commit
+
+        progress_recompute_on_commit(campaign.pk)
     result.applied = True
     return result
-
-
-def _after_import(campaign_id: int) -> None:
-    from reports.tasks import progress_snapshot_task
-
-    progress_snapshot_task.delay(campaign_id)

@@ -56,6 +56,15 @@ def test_seed_demo_builds_the_demo_county_and_prints_logins(settings):
     town = User.objects.get(username="demo_liaison_town")
     assert town.unit.kind.is_township
     assert Assignment.objects.filter(campaign=campaign, unit=town.unit).exists()
+    # Evidence in every state, and the demo liaison still owes at least three lead assignments.
+    from evidence.models import Evidence
+
+    states = set(Evidence.objects.filter(campaign=campaign).values_list("status", flat=True))
+    assert states == {"pending", "returned", "approved", "withdrawn"}
+    assert Evidence.objects.filter(campaign=campaign, previous__isnull=False).exists()
+    own = Assignment.objects.filter(campaign=campaign, unit=liaison.unit).with_status()
+    assert own.filter(role="lead", status="not_submitted").count() >= 3
+    assert {"approved", "pending", "returned"} <= set(own.values_list("status", flat=True))
 
 
 def test_seed_demo_is_idempotent(settings):

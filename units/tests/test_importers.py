@@ -27,7 +27,9 @@ def test_roster_import_creates_units_with_kind_and_aliases(empty_county):
 
 def test_roster_reimport_changes_nothing_and_keeps_units_not_in_file(empty_county):
     units_import(data=CSV_UNITS.encode(), county=empty_county)
-    Unit.objects.create(county=empty_county, name="鲁山县信访局", short_name="信访局", kind_id=1)
+    from units.models import UnitKind
+
+    Unit.objects.create(county=empty_county, name="鲁山县信访局", short_name="信访局", kind=UnitKind.objects.first())
     again = units_import(data=CSV_UNITS.encode(), county=empty_county)
     assert (again.created, again.updated, again.unchanged, again.kept) == (0, 0, 4, 1)
 

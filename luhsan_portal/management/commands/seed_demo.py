@@ -23,15 +23,28 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG 已关闭（生产环境），为防误操作拒绝载入演示数据；确需载入请加 --force。")
+        from django.test.utils import override_settings
+
         from accounts.demo import DEMO_PASSWORD, seed_users
+        from evidence.demo import seed_evidence
         from indicators.demo import seed_campaign, seed_framework
+        from luhsan_portal.models import ensure_reference_data
+        from reports.services import progress_snapshot_record
         from units.demo import seed_county
 
-        with transaction.atomic():
+        # The demo has no internet: do not start link checks for the demo's links (they carry
+        # prepared results instead).
+        with override_settings(LINK_CHECK_ENABLED=False), transaction.atomic():
+            ensure_reference_data()
             county = seed_county()
             framework = seed_framework()
             campaign = seed_campaign(county, framework)
             users = seed_users(county)
+            office = next(u for u in users if u.username == "demo_office")
+            created = seed_evidence(campaign, office)
+            progress_snapshot_record(campaign=campaign)
+        if created:
+            self.stdout.write(f"已生成 {created} 份演示材料（待审核、已退回、已通过、已撤回等各种状态）。")
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已就绪：{campaign.name}（{campaign.start_date} — {campaign.target_date}）")
         )
