@@ -210,7 +210,10 @@ class EvidenceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=WithdrawInput, responses=EvidenceSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        evidence = self._scoped(Action.SUBMIT)
+        # Withdrawing is the submitting unit's own act; the office returns instead.
+        evidence = get_object_or_404(
+            Evidence.objects.for_user(request.user, Action.SUBMIT).filter(unit_id=request.user.unit_id), pk=pk
+        )
         payload = WithdrawInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._answer(

@@ -132,7 +132,7 @@ def _attach_errors(form, exc: ValidationError) -> None:
 @login_required
 def evidence_detail(request, pk: int):
     evidence = get_object_or_404(Evidence.objects.for_user(request.user).for_detail(), pk=pk)
-    own = Evidence.objects.for_user(request.user, Action.SUBMIT).filter(pk=pk).exists()
+    own = _withdrawable(request.user).filter(pk=pk).exists()
     can_review = Evidence.objects.for_user(request.user, Action.MANAGE).filter(pk=pk).exists()
     pending = evidence.status == Evidence.Status.PENDING
     next_revision = Evidence.objects.filter(previous=evidence).only("id", "revision").first()
@@ -156,6 +156,11 @@ def evidence_detail(request, pk: int):
 
 def _decide(request, pk: int, action: Action):
     return get_object_or_404(Evidence.objects.for_user(request.user, action).select_related("unit"), pk=pk)
+
+
+def _withdrawable(user):
+    """Withdrawing is the submitting unit's own act; the office returns instead."""
+    return Evidence.objects.for_user(user, Action.SUBMIT).filter(unit_id=user.unit_id)
 
 
 @login_required
@@ -189,7 +194,7 @@ def evidence_return(request, pk: int):
 @login_required
 @require_POST
 def evidence_withdraw(request, pk: int):
-    evidence = _decide(request, pk, Action.SUBMIT)
+    evidence = get_object_or_404(_withdrawable(request.user).select_related("unit"), pk=pk)
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:

@@ -86,6 +86,18 @@ class AssignmentQuerySet(ScopedQuerySet):
         )
         return self.annotate(return_reason=Subquery(latest))
 
+    def with_last_submission(self) -> "AssignmentQuerySet":
+        """Annotate ``last_submitted_at``: when the latest submission (not withdrawn) serving it arrived."""
+        from evidence.models import EvidenceAssignment
+
+        latest = (
+            EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"))
+            .exclude(evidence__status="withdrawn")
+            .order_by("-evidence__created_at")
+            .values("evidence__created_at")[:1]
+        )
+        return self.annotate(last_submitted_at=Subquery(latest))
+
     def for_api_list(self) -> "AssignmentQuerySet":
         return self.with_status().order_by("id")
 

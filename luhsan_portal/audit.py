@@ -24,6 +24,8 @@ VERB_LABELS = {
     "units.import": "导入单位名册",
     "assignments.import": "导入责任清单",
     "import.apply": "确认导入",
+    "feedback.export": "导出反馈清单",
+    "feedback.export_all": "导出全部反馈清单",
 }
 
 

@@ -26,3 +26,22 @@ CSV_ASSIGNMENTS = """指标编号,牵头单位,配合单位,完成时限
 4,财政局,司法局、琴台街道,
 附1,县政府办,,2026-12-31
 """
+
+
+def zip_of(**members: bytes) -> bytes:
+    """A ZIP archive of the given members (name -> bytes), deflated."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def upload(name: str, data: bytes):
+    """An uploaded file as a view or service receives it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("campaign/switch/", views.campaign_switch, name="campaign_switch"),
     path("", include("indicators.urls")),
     path("", include("evidence.urls")),
+    path("", include("reports.urls")),
     path("units/", include("units.urls")),
     path("api/v1/", include("luhsan_portal.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -223,9 +223,9 @@ def feedback_docx(sheet: FeedbackSheet) -> bytes:
         table.style = document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
+        # Readers differ on whether table, grid or cell widths win: make all three agree.
         total = sum(Cm(width).twips for width in DOCX_WIDTHS_CM)
         table._tbl.tblPr.find(qn("w:tblW")).attrib.update({qn("w:type"): "dxa", qn("w:w"): str(total)})
-        # Some readers take widths from the grid, others from each cell: set both.
         for column, width in zip(table.columns, DOCX_WIDTHS_CM, strict=True):
             column.width = Cm(width)
         header = table.rows[0]

@@ -17,9 +17,9 @@ from evidence.services import (
     evidence_withdraw,
 )
 from evidence.storage import blob_name
-from evidence.tests.conftest import upload, zip_of
 from indicators.models import Assignment
 from luhsan_portal.models import AuditEvent
+from luhsan_portal.testing import upload, zip_of
 
 pytestmark = pytest.mark.django_db
 

@@ -178,7 +178,7 @@ def test_the_review_queue_is_for_the_office(campaign, personas, as_user, persona
 @pytest.mark.parametrize(
     ("persona", "see_own", "see_co", "can_approve", "can_withdraw"),
     [
-        ("office", 200, 200, True, True),
+        ("office", 200, 200, True, False),
         ("liaison", 200, 200, False, True),
         ("other_liaison", 404, 200, False, False),
         ("leader", 200, 200, False, False),

@@ -48,7 +48,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -57,6 +56,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Evidence previews (PDFs, images) are shown in a same-origin frame.
+X_FRAME_OPTIONS = "SAMEORIGIN"
 ROOT_URLCONF = "luhsan_portal.urls"
 WSGI_APPLICATION = "luhsan_portal.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"

@@ -18,8 +18,6 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Evidence previews (PDFs, images) are shown in a same-origin frame; other origins stay refused.
-X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_HTTPONLY = True
 
 STORAGES = {
@@ -28,5 +26,5 @@ STORAGES = {
 }
 
 # HSTS preloading is a public-internet feature; intranet hosts are never on the preload list.
-# W019 asks for X_FRAME_OPTIONS = "DENY"; SAMEORIGIN is deliberate (see above).
+# W019 asks for X_FRAME_OPTIONS = "DENY"; SAMEORIGIN is deliberate (base.py: evidence previews).
 SILENCED_SYSTEM_CHECKS = ["security.W021", "security.W019"]

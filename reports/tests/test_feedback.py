@@ -174,6 +174,8 @@ def test_docx_header_row_repeats_and_table_has_grid():
     assert table.style.name == "Table Grid"
     assert all(run.bold for cell in table.rows[0].cells for run in cell.paragraphs[0].runs)
     assert round(sum(col.width.cm for col in table.columns), 1) == 15.6
+    grid_total = sum(int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol")))
+    assert table._tbl.tblPr.find(qn("w:tblW")).get(qn("w:w")) == str(grid_total)
 
 
 def test_docx_runs_carry_east_asian_font():
