@@ -27,9 +27,11 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def county(db):
+    from luhsan_portal.models import ensure_reference_data
     from units.importers import units_import
     from units.models import County
 
+    ensure_reference_data()  # transactional tests flush the rows data migrations created
     county = County.objects.create(name="鲁山县", short_name="鲁山")
     result = units_import(data=CSV_UNITS.encode(), county=county)
     assert result.ok, result.errors

@@ -63,6 +63,10 @@ class Evidence(BaseModel):
         related_name="next_revision",
     )
     revision = models.PositiveIntegerField(_("版本"), default=1)
+    # The chain's first version (null on v1 itself), so that v1, v2, … read in one query.
+    root = models.ForeignKey(
+        "self", verbose_name=_("首个版本"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     unclassified = models.BooleanField(_("已确认不涉密"), default=False)
     # A random token the form carries, so that a double click or a retried request submits once.
     client_token = models.CharField(_("提交令牌"), max_length=64, blank=True)

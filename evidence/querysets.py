@@ -1,7 +1,8 @@
 """Named read paths for evidence, behind the one access gate."""
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from luhsan_portal.access import NOTHING, Action, Role, ScopedQuerySet, scope_q
 
@@ -40,7 +41,7 @@ class EvidenceQuerySet(ScopedQuerySet):
         return (
             self.select_related("unit", "created_by", "campaign")
             .prefetch_related(assignments_prefetch())
-            .annotate(file_count=Count("files", distinct=True), link_count=Count("links", distinct=True))
+            .annotate(file_count=_count_of("files"), link_count=_count_of("links"))
             .order_by("created_at", "id")
         )
 
@@ -65,3 +66,13 @@ def assignments_prefetch() -> Prefetch:
     from indicators.models import Assignment
 
     return Prefetch("assignments", queryset=Assignment.objects.select_related("indicator"))
+
+
+def _count_of(relation: str):
+    """A per-row count as a correlated subquery: computed for the page's rows only, and left out
+    of the paginator's COUNT (a JOIN + GROUP BY over every pending row would not be)."""
+    from evidence.models import Evidence
+
+    model = Evidence._meta.get_field(relation).related_model
+    counts = model.objects.filter(evidence_id=OuterRef("pk")).order_by().values("evidence_id").annotate(n=Count("id"))
+    return Coalesce(Subquery(counts.values("n")), 0)

@@ -12,25 +12,13 @@ from luhsan_portal.models import AuditEvent
 
 
 def evidence_chain(evidence: Evidence) -> list[Evidence]:
-    """v1, v2, … of the revision chain this submission belongs to (a chain is short: a few rows)."""
-    first = evidence
-    seen = {first.pk}
-    while first.previous_id is not None and first.previous_id not in seen:
-        first = Evidence.objects.only("id", "previous_id", "revision", "status", "title", "created_at").get(
-            pk=first.previous_id
-        )
-        seen.add(first.pk)
-    chain = [first]
-    while True:
-        following = (
-            Evidence.objects.filter(previous_id=chain[-1].pk)
-            .only("id", "previous_id", "revision", "status", "title", "created_at")
-            .first()
-        )
-        if following is None or following.pk in seen:
-            return chain
-        seen.add(following.pk)
-        chain.append(following)
+    """v1, v2, … of the revision chain this submission belongs to, in one query."""
+    root_id = evidence.root_id or evidence.pk
+    return list(
+        Evidence.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
+        .only("id", "previous_id", "revision", "status", "title", "created_at")
+        .order_by("revision", "id")
+    )
 
 
 def audit_for(evidence: Evidence):

@@ -114,6 +114,7 @@ def _create(
         period_start=period[0],
         period_end=period[1],
         previous=previous,
+        root_id=(previous.root_id or previous.pk) if previous else None,
         revision=previous.revision + 1 if previous else 1,
         unclassified=True,
         client_token=token,

@@ -17,7 +17,10 @@ def paginate(request, object_list, *, default: int = 20) -> Page:
         size = default
     if size not in PAGE_SIZES:
         size = default
-    return Paginator(object_list, size).get_page(request.GET.get("page"))
+    page = Paginator(object_list, size).get_page(request.GET.get("page"))
+    # A window of page links (1 … 4 5 [6] 7 8 … 300), computed once instead of looping every page.
+    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
 
 
 def apply_sort(request, queryset: QuerySet, allowed: dict[str, str | tuple[str, ...]], default: str):
