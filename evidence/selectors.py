@@ -100,3 +100,19 @@ def pending_by_age(queryset) -> list[tuple[str, int]]:
         ("7–14天", counts["within_14"]),
         ("超过14天", counts["older"]),
     ]
+
+
+def broken_link_count(*, user, campaign) -> int:
+    """Links that answered 404/500 at their last check, on submissions the user's unit (or, for the
+    office, the county) still relies on."""
+    from evidence.models import EvidenceLink
+    from luhsan_portal.access import Action
+
+    return (
+        EvidenceLink.objects.filter(
+            check_status=EvidenceLink.CheckStatus.BROKEN,
+            evidence__in=Evidence.objects.for_user(user, Action.SUBMIT).filter(campaign=campaign),
+        )
+        .exclude(evidence__status=Evidence.Status.WITHDRAWN)
+        .count()
+    )

@@ -40,6 +40,10 @@ def home(request):
                 key=lambda a: a.due_date,
             )[:8],
         }
+    if campaign is not None:
+        from evidence.selectors import broken_link_count
+
+        context["broken_links"] = broken_link_count(user=request.user, campaign=campaign)
     return portal_page(request, "home.html", context)
 
 

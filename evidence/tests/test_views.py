@@ -264,6 +264,7 @@ def test_broken_links_are_listed_for_the_office_and_the_unit(campaign, office, l
         html = as_user(user).get("/links/").content.decode()
         assert "gone.html" in html
         assert "服务器返回 404" in html
+        assert "有 1 个材料链接检测失效" in as_user(user).get("/").content.decode()
 
 
 def _count(client, url):
