@@ -6,9 +6,10 @@ Needs about (size-mb + 2 × count × small-mb) MiB of free disk under the system
 SQLite in a temporary directory unless DATABASE_URL is set (seed_demo --force then runs against it).
 
 Prints, per scenario: seconds, throughput (MiB/s), requests/s, and the RSS of the single gunicorn
-worker (baseline just before the scenario, peak sampled every 20 ms, peak − baseline); then a
-summary table, the worker's VmHWM and the machine facts. The product promises that the worker
-grows by less than ~50 MB while receiving a 1 GB file (uploads stream to disk, evidence/uploads.py).
+worker (baseline just before the scenario; peak = VmRSS sampled every 20 ms and VmHWM, which is reset
+before each scenario; increase = peak − baseline); then a summary table, the worker's VmHWM and the
+machine facts. The product promises that the worker grows by less than ~50 MB while receiving a 1 GB
+file (uploads stream to disk, evidence/uploads.py).
 """
 
 import argparse
@@ -77,12 +78,9 @@ def rss_mib(pid: int) -> float:
 def sampling(pid: int):
     """Yields a dict whose "peak" becomes the peak RSS (MiB) of ``pid`` inside the block: the largest VmRSS sampled
     every 20 ms, or VmHWM when the kernel let us reset it first (clear_refs 5), which also catches shorter peaks."""
-    result, halt = {"peak": 0.0}, threading.Event()
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        exact = True
-    except OSError:
-        exact = False
+    result, halt, exact = {"peak": 0.0}, threading.Event(), False
+    with contextlib.suppress(OSError):
+        exact = Path(f"/proc/{pid}/clear_refs").write_text("5") == 1
 
     def run():
         with contextlib.suppress(OSError):  # the worker died: the scenario reports it
@@ -144,7 +142,7 @@ def upload(ctx: dict, files: int, size: int, nonce: int) -> tuple[float, float]:
     return sent, done
 
 
-def scenario(name: str, ctx: dict, requests: int, files: int, size: int) -> dict:
+def scenario(name: str, ctx: dict, requests: int, files: int, size: int) -> tuple:
     """``requests`` concurrent uploads of ``files`` × ``size`` bytes each; prints and returns the figures."""
     worker, base = ctx["worker"], ctx["nonce"]
     ctx["nonce"] += requests
@@ -168,7 +166,8 @@ def scenario(name: str, ctx: dict, requests: int, files: int, size: int) -> dict
             thread.join()
         seconds = time.perf_counter() - start
     if errors:
-        sys.exit(f"{name}: {len(errors)} of {requests} uploads failed; first: {errors[0]}")
+        log = [line for line in ctx["log"].read_text(errors="replace").splitlines() if line[:1].strip()]
+        sys.exit(f"{name}: {len(errors)} of {requests} uploads failed; first: {errors[0]}\nServer log: {log[-1:]}")
     if children(ctx["master"]) != [worker]:
         sys.exit(f"{name}: the gunicorn worker {worker} was replaced during the scenario (timeout or crash)")
     mib, peak = requests * files * size / MIB, sampler["peak"]
@@ -219,28 +218,28 @@ def run(args: argparse.Namespace, env: dict, tmp: Path) -> None:
         sys.exit("demo_liaison has no assignment it may submit evidence for")
     master, worker, port = start_gunicorn(env, tmp)
     try:
-        ctx.update(master=master.pid, worker=worker, port=port, nonce=1)
+        ctx.update(master=master.pid, worker=worker, port=port, nonce=1, log=tmp / "gunicorn.log")
         print(f"gunicorn master {master.pid}, worker {worker}, port {port}; worker RSS {rss_mib(worker):.1f} MiB")
         before = len(blobs(tmp))
         # Warm-up: the first request imports the URL conf, DRF, the views…; keep that out of the baselines.
         upload(ctx, 1, MIB, 0)
         print(f"worker RSS after a 1 MiB warm-up upload: {rss_mib(worker):.1f} MiB")
-        small, count = args.small_mb * MIB, args.count
+        small, count, triples = args.small_mb * MIB, args.count, max(1, args.count // 5)
         rows = [
             scenario(f"A: 1 × {args.size_mb} MiB", ctx, 1, 1, args.size_mb * MIB),
             scenario(f"B: {count} × {args.small_mb} MiB concurrent", ctx, count, 1, small),
+            scenario(f"C: {triples} × 3 × {args.small_mb} MiB concurrent", ctx, triples, 3, small),
         ]
-        if count >= 5:
-            rows.append(scenario(f"C: {count // 5} × 3 × {args.small_mb} MiB concurrent", ctx, count // 5, 3, small))
         status = proc_status(worker)
     finally:
         master.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             master.wait(timeout=30)
         master.kill()  # no-op once it has exited
-    files = 1 + 1 + count + (count // 5) * 3 * (count >= 5)
+    files = 1 + 1 + count + 3 * triples  # warm-up, A, B, C
     new, leftovers = len(blobs(tmp)) - before, len(list((tmp / "uploads").glob("*.upload")))
-    print(f"\nNew blobs stored: {new} (expected {files}); upload temp files left behind: {leftovers}")
+    tracebacks = (tmp / "gunicorn.log").read_text(errors="replace").count("Traceback")
+    print(f"\nNew blobs: {new} (expected {files}); temp files left: {leftovers}; gunicorn log tracebacks: {tracebacks}")
     if new != files:
         sys.exit("Some uploads were deduplicated or not stored: the figures above are not trustworthy")
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Assignment, Campaign, Framework, Indicator
 from indicators.querysets import AssignmentStatus
-from units.models import Unit
+from units.models import Unit, UnitKind
 
 
 class IndicatorFilterSet(django_filters.FilterSet):
@@ -35,7 +35,24 @@ class AssignmentFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(label=_("责任"), choices=Assignment.Role.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=AssignmentStatus.choices)
     overdue = django_filters.BooleanFilter(label=_("逾期"))
+    done = django_filters.BooleanFilter(label=_("已完成（已通过或不适用）"), method="filter_done")
+    kind = django_filters.ModelChoiceFilter(
+        label=_("单位类型"), field_name="unit__kind", queryset=UnitKind.objects.all(), to_field_name="code"
+    )
 
     class Meta:
         model = Assignment
-        fields = ["campaign", "unit", "indicator", "area", "role", "status", "overdue"]
+        fields = ["campaign", "unit", "indicator", "area", "role", "status", "overdue", "done", "kind"]
+
+    def filter_done(self, queryset, name, value):
+        done = [AssignmentStatus.APPROVED, AssignmentStatus.WAIVED]
+        return queryset.filter(status__in=done) if value else queryset.exclude(status__in=done)
+
+    def limit_to(self, campaign, user) -> "AssignmentFilterSet":
+        """Offer only the campaign's units (those the user may see) and indicators in the drop-downs."""
+        fields = self.form.fields
+        fields["unit"].queryset = Unit.objects.for_user(user).filter(county_id=campaign.county_id).order_by("order")
+        indicators = Indicator.objects.filter(framework_id=campaign.framework_id).order_by("sort_key")
+        fields["indicator"].queryset = indicators.assessable()
+        fields["area"].queryset = indicators.filter(level="1")
+        return self

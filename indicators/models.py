@@ -138,6 +138,9 @@ class Campaign(BaseModel):
     office_name = models.CharField(
         _("创建办名称"), max_length=100, blank=True, help_text=_("如：鲁山县创建省级法治政府建设示范县指挥部办公室")
     )
+    show_ranking_to_units = models.BooleanField(
+        _("向单位公开排名"), default=False, help_text=_("勾选后，各单位在本单位进度页能看到同类单位的排名表。")
+    )
 
     objects = CampaignQuerySet.as_manager()
 

@@ -44,21 +44,37 @@ class AssignmentQuerySet(ScopedQuerySet):
     scope_unit_field = "unit"
     scope_county_field = "campaign__county"
 
-    def with_status(self, today=None) -> "AssignmentQuerySet":
+    def with_status(self, today=None, as_of=None) -> "AssignmentQuerySet":
         """Annotate ``status`` and ``overdue`` exactly as DESIGN.md §3.1 defines them (one place).
 
         Derived from the submissions serving the assignment, withdrawn ones ignored: approved, else
         pending, else returned, else not submitted; a waiver by the office overrides all of them.
+        With ``as_of`` (an aware datetime) the status is the one the assignment had at that moment,
+        read from the submissions' own timestamps — how a past day's figures are recomputed.
         """
         from evidence.models import EvidenceAssignment
 
+        if as_of is not None and today is None:
+            today = timezone.localtime(as_of).date()
         today = today or timezone.localdate()
+        serving_rows = EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"))
 
         def serving(status: str):
-            return Exists(EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"), evidence__status=status))
+            if as_of is None:
+                return Exists(serving_rows.filter(evidence__status=status))
+            decided = Q(evidence__reviewed_at__lte=as_of)
+            if status == "pending":
+                still_open = (
+                    Q(evidence__status="pending")
+                    | (Q(evidence__status__in=["approved", "returned"]) & ~decided)
+                    | Q(evidence__status="withdrawn", evidence__withdrawn_at__gt=as_of)
+                )
+                return Exists(serving_rows.filter(Q(evidence__created_at__lte=as_of) & still_open))
+            return Exists(serving_rows.filter(decided, evidence__status=status))
 
+        waived = Q(waived_at__isnull=False) if as_of is None else Q(waived_at__lte=as_of)
         status = Case(
-            When(waived_at__isnull=False, then=Value(AssignmentStatus.WAIVED)),
+            When(waived, then=Value(AssignmentStatus.WAIVED)),
             When(serving("approved"), then=Value(AssignmentStatus.APPROVED)),
             When(serving("pending"), then=Value(AssignmentStatus.PENDING)),
             When(serving("returned"), then=Value(AssignmentStatus.RETURNED)),

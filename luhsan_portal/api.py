@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from evidence.api import EvidenceViewSet
 from indicators.api import AssignmentViewSet, CampaignViewSet, FrameworkViewSet, IndicatorViewSet
+from reports.api import CampaignProgressApi, CampaignProgressHistoryApi
 from units.api import UnitViewSet
 
 router = DefaultRouter()
@@ -18,5 +19,11 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
+    path("campaigns/<int:pk>/progress/", CampaignProgressApi.as_view(), name="api_campaign_progress"),
+    path(
+        "campaigns/<int:pk>/progress/history/",
+        CampaignProgressHistoryApi.as_view(),
+        name="api_campaign_progress_history",
+    ),
     path("", include(router.urls)),
 ]

@@ -41,6 +41,15 @@ NAV = [
         ],
     ),
     (
+        _("统计分析"),
+        [
+            NavItem(_("总览"), "reports:dashboard", READERS, "reports:dashboard"),
+            NavItem(_("本单位进度"), "reports:my_unit_dashboard", frozenset({Role.LIAISON}), "reports:unit_dashboard"),
+            NavItem(_("指标完成情况"), "reports:indicator_states", READERS, "reports:indicator_states"),
+            NavItem(_("任务明细"), "reports:assignment_list", READERS, "reports:assignment_list"),
+        ],
+    ),
+    (
         _("系统管理"),
         [
             NavItem(_("用户与角色"), "admin:accounts_user_changelist", frozenset({Role.ADMIN}), "admin:accounts_"),

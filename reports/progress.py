@@ -134,19 +134,42 @@ class CampaignProgress:
     def days_left(self) -> int:
         return max((self.campaign.target_date - self.today).days, 0)
 
-    def ranking(self) -> list[UnitFigures]:
-        """Units with assignments, most behind their own due dates first (DESIGN.md §3.3)."""
-        ranked = [u for u in self.units if u.total]
+    def ranking(self, kind_code: str | None = None) -> list[UnitFigures]:
+        """Units with assignments, most behind their own due dates first (DESIGN.md §3.3): by
+        ``w_u − e_u``, ties by ``w_u``; optionally only units of one kind."""
+        ranked = [u for u in self.units if u.total and (kind_code is None or u.kind_code == kind_code)]
         return sorted(ranked, key=lambda u: (u.gap, u.rate, u.name))
+
+    def unit(self, unit_id: int) -> "UnitFigures | None":
+        return next((u for u in self.units if u.unit_id == unit_id), None)
+
+    def rank_in_kind(self, unit_id: int) -> tuple[int, int] | None:
+        """(position, out of) of the unit among units of its kind, best first (1 = furthest ahead)."""
+        unit = self.unit(unit_id)
+        if unit is None or not unit.total:
+            return None
+        ranked = list(reversed(self.ranking(unit.kind_code)))
+        return ranked.index(unit) + 1, len(ranked)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of ``day`` in Asia/Shanghai: a past day's figures count what happened by then."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
 def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> CampaignProgress:
-    """Every figure of one campaign on ``today`` (Asia/Shanghai), in four queries."""
-    today = today or timezone.localdate()
+    """Every figure of one campaign on ``today`` (Asia/Shanghai), in four queries.
+
+    For a past day the statuses are those of that day's end (submissions and reviews read by their
+    timestamps), so a trend can be rebuilt; for today they are the live ones.
+    """
+    current = timezone.localdate()
+    today = today or current
     progress = CampaignProgress(
         campaign=campaign, today=today, time_ratio=time_ratio(campaign.start_date, campaign.target_date, today)
     )
-    assignments = Assignment.objects.filter(campaign=campaign).with_status(today)
+    as_of = end_of_day(today) if today < current else None
+    assignments = Assignment.objects.filter(campaign=campaign).with_status(today, as_of=as_of)
 
     per_indicator = {
         row["indicator_id"]: row
@@ -214,3 +237,58 @@ def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> Ca
         progress.assignments_done += figures.done
         progress.assignments_overdue += figures.overdue
     return progress
+
+
+def progress_as_dict(progress: CampaignProgress) -> dict:
+    """The campaign figures as the API gives them (DESIGN.md §5.2)."""
+    return {
+        "campaign": progress.campaign.pk,
+        "date": progress.today.isoformat(),
+        "time_ratio": round(progress.time_ratio, 4),
+        "work_ratio": round(progress.work_ratio, 4),
+        "indicators_total": progress.indicators_total,
+        "indicators_complete": progress.indicators_complete,
+        "indicators_unassigned": progress.indicators_unassigned,
+        "bonus_total": progress.bonus_total,
+        "bonus_complete": progress.bonus_complete,
+        "assignments_total": progress.assignments_total,
+        "assignments_approved": progress.assignments_done,
+        "assignment_ratio": None if progress.assignment_ratio is None else round(progress.assignment_ratio, 4),
+        "assignments_overdue": progress.assignments_overdue,
+        "double_half": progress.double_half,
+        "pace": progress.pace,
+        "days_left": progress.days_left,
+        "definition": str(DEFINITION),
+        "areas": [
+            {
+                "id": a.area_id,
+                "code": a.code,
+                "title": a.title,
+                "indicators_total": a.total,
+                "indicators_complete": a.complete,
+                "work_ratio": None if a.rate is None else round(a.rate, 4),
+                "double_half": double_half(progress.time_ratio, a.rate),
+                "pace": pace(progress.time_ratio, a.rate),
+            }
+            for a in progress.areas
+        ],
+        "units": [
+            {
+                "id": u.unit_id,
+                "name": u.name,
+                "short_name": u.short_name,
+                "kind": u.kind_code,
+                "rank": rank,
+                "assignments_total": u.total,
+                "assignments_approved": u.done,
+                "rate": None if u.rate is None else round(u.rate, 4),
+                "expected": None if u.expected is None else round(u.expected, 4),
+                "gap": None if u.gap is None else round(u.gap, 4),
+                "overdue": u.overdue,
+                "returned": u.returned,
+                "pending": u.pending,
+                "double_half": double_half(progress.time_ratio, u.rate) if u.rate is not None else None,
+            }
+            for rank, u in enumerate(progress.ranking(), start=1)
+        ],
+    }

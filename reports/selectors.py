@@ -49,3 +49,74 @@ def feedback_sheets(*, campaign: Campaign, units: list[Unit]) -> list[FeedbackSh
         )
         for unit in units
     ]
+
+
+# ---------------------------------------------------------------------------
+# Dashboards
+# ---------------------------------------------------------------------------
+
+
+def progress_trend(campaign: Campaign) -> list[dict]:
+    """The stored daily campaign figures, oldest first (one query)."""
+    from reports.models import ProgressSnapshot
+
+    return list(
+        ProgressSnapshot.objects.filter(campaign=campaign, kind=ProgressSnapshot.Kind.CAMPAIGN)
+        .order_by("date")
+        .values("date", "time_ratio", "work_ratio", "indicators_complete", "indicators_total")
+    )
+
+
+def assignment_rows(queryset):
+    """Assignment rows for lists, the ledger and drill-downs: status, latest return reason, latest
+    submission and latest review (decision, time, reviewer) annotated — one query."""
+    from django.db.models import OuterRef, Subquery
+
+    from evidence.models import EvidenceAssignment
+
+    decided = EvidenceAssignment.objects.filter(
+        assignment_id=OuterRef("pk"), evidence__status__in=["approved", "returned"]
+    ).order_by("-evidence__reviewed_at")
+    return (
+        queryset.with_status()
+        .with_latest_return()
+        .with_last_submission()
+        .annotate(
+            last_review_at=Subquery(decided.values("evidence__reviewed_at")[:1]),
+            last_review_status=Subquery(decided.values("evidence__status")[:1]),
+            last_reviewer=Subquery(decided.values("evidence__reviewed_by__name")[:1]),
+        )
+        .select_related("indicator__area", "unit__kind")
+    )
+
+
+def indicator_states(campaign: Campaign, progress) -> list[dict]:
+    """Every assessable indicator with its completion state (complete / incomplete / 未分解) and
+    its assignment counts, in tree order (two queries)."""
+    from django.db.models import Count, Q
+
+    from indicators.models import Indicator
+    from reports.progress import DONE
+
+    counts = {
+        row["indicator_id"]: row
+        for row in Assignment.objects.filter(campaign=campaign)
+        .with_status()
+        .values("indicator_id")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(status__in=DONE)))
+    }
+    rows = []
+    for ind in (
+        Indicator.objects.filter(framework_id=campaign.framework_id)
+        .assessable()
+        .select_related("area")
+        .order_by("sort_key")
+    ):
+        row = counts.get(ind.pk, {"n": 0, "done": 0})
+        state = (
+            "complete"
+            if ind.pk in progress.complete_indicator_ids
+            else ("unassigned" if not row["n"] else "incomplete")
+        )
+        rows.append({"indicator": ind, "total": row["n"], "done": row["done"], "state": state})
+    return rows

@@ -1,11 +1,20 @@
 from django.urls import path
 
-from reports import views
+from reports.views import dashboard, feedback
 
 app_name = "reports"
 
 urlpatterns = [
-    path("feedback/", views.feedback, name="feedback"),
-    path("feedback/all.<str:fmt>.zip", views.feedback_download_all, name="feedback_download_all"),
-    path("feedback/<int:unit_id>.<str:fmt>", views.feedback_download, name="feedback_download"),
+    path("feedback/", feedback.feedback, name="feedback"),
+    path("feedback/all.<str:fmt>.zip", feedback.feedback_download_all, name="feedback_download_all"),
+    path("feedback/<int:unit_id>.<str:fmt>", feedback.feedback_download, name="feedback_download"),
+]
+
+urlpatterns += [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/indicators/", dashboard.indicator_states, name="indicator_states"),
+    path("dashboard/assignments/", dashboard.assignment_list, name="assignment_list"),
+    path("dashboard/units/<int:pk>/", dashboard.unit_dashboard, name="unit_dashboard"),
+    path("dashboard/my-unit/", dashboard.my_unit_dashboard, name="my_unit_dashboard"),
+    path("dashboard/ledger.xlsx", dashboard.ledger, name="ledger"),
 ]

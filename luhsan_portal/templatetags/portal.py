@@ -103,6 +103,8 @@ def percent(value, digits: int = 1) -> str:
 def filter_select(field) -> str:
     """A filter-bar <select> built directly: Django's per-option widget templates cost ~20 ms for a
     few hundred options (indicators, units), which is most of a list page's time."""
+    if not hasattr(field.field, "choices"):
+        return field.as_widget()
     current = field.value()
     current = (
         {str(v) for v in current} if isinstance(current, list | tuple) else {"" if current is None else str(current)}

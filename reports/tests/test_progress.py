@@ -54,7 +54,7 @@ def test_nothing_done_yet(campaign):
 def test_waiving_every_assignment_of_an_indicator_completes_it(campaign, office):
     for assignment in Assignment.objects.filter(campaign=campaign, indicator__code="3"):
         assignment_waive(assignment=assignment, actor=office, reason="无此职能")
-    progress = campaign_progress(campaign, today=dt.date(2026, 7, 2))
+    progress = campaign_progress(campaign)
     assert progress.indicators_complete == 1
     assert progress.work_ratio == 0.25
     justice = next(u for u in progress.units if u.short_name == "司法局")

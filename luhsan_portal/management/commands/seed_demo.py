@@ -42,6 +42,15 @@ class Command(BaseCommand):
             users = seed_users(county)
             office = next(u for u in users if u.username == "demo_office")
             created = seed_evidence(campaign, office)
+            # A weekly trend since the start, rebuilt from the submissions' own dates, then today.
+            import datetime as dt
+
+            from django.utils import timezone
+
+            day = campaign.start_date
+            while day < timezone.localdate():
+                progress_snapshot_record(campaign=campaign, date=day)
+                day += dt.timedelta(days=7)
             progress_snapshot_record(campaign=campaign)
         if created:
             self.stdout.write(f"已生成 {created} 份演示材料（待审核、已退回、已通过、已撤回等各种状态）。")
