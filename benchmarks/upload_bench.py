@@ -135,7 +135,7 @@ def upload(ctx: dict, files: int, size: int, nonce: int) -> tuple[float, float]:
     done = time.perf_counter() - start
     conn.close()
     if response.status != 201:
-        raise RuntimeError(f"upload {nonce}: HTTP {response.status}: {body[:500]!r}")
+        raise RuntimeError(f"upload {nonce}: HTTP {response.status}: {body[:500].decode(errors='replace')}")
     stored = [f["size"] for f in json.loads(body)["files"]]
     if stored != [size] * files:
         raise RuntimeError(f"upload {nonce}: stored sizes {stored}, sent {files} × {size}")

@@ -166,7 +166,8 @@ def _create(
     link_ids = [link.pk for link in created_links]
     if link_ids:
         transaction.on_commit(lambda: _check_links(link_ids))
-    _recompute(evidence.campaign_id)
+    # No snapshot here: a submission changes no completion figure (dashboards read live data);
+    # the stored figures are refreshed after reviews, imports and nightly.
     return evidence
 
 
@@ -306,7 +307,8 @@ def _transition(*, evidence: Evidence, new: str, actor, verb: str, fields: dict,
         changes={"status": (Evidence.Status.PENDING.label, Evidence.Status(new).label)},
         reason=reason,
     )
-    _recompute(evidence.campaign_id)
+    if new != Evidence.Status.WITHDRAWN:
+        _recompute(evidence.campaign_id)
     return evidence
 
 

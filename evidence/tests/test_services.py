@@ -277,8 +277,13 @@ def test_bulk_approve_skips_what_is_no_longer_pending(submit, office, liaison):
     assert "已撤回" in skipped[0]
 
 
-def test_submission_enqueues_checks_and_recompute_after_commit(submit, django_capture_on_commit_callbacks, settings):
+def test_submission_enqueues_the_link_check_and_a_review_the_recompute(
+    submit, office, django_capture_on_commit_callbacks, settings
+):
     settings.LINK_CHECK_ENABLED = False
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submit(links=[{"url": "https://www.hnls.gov.cn/x.html"}])
-    assert len(callbacks) == 1
+        evidence = submit(links=[{"url": "https://www.hnls.gov.cn/x.html"}])
+    assert [c.__name__ for c in callbacks] == ["<lambda>"]  # the link check only
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        evidence_approve(evidence=evidence, actor=office)
+    assert [c.__name__ for c in callbacks] == ["recompute"]
