@@ -108,7 +108,6 @@ def add_evidence(campaign, pairs, authors, reviewer_id, stored, count, rng, now)
 
 def timed(fn, repeat: int) -> tuple[float, float, int]:
     """(median ms, p90 ms, queries) of ``fn`` after one warm-up call."""
-
     fn()
     times = []
     for _ in range(repeat):
@@ -136,7 +135,6 @@ def row(label: str, result: tuple[float, float, int], target: str = "") -> None:
 
 def captured_statements(campaign) -> list[tuple[str, tuple]]:
     """The (sql, params) pairs ``campaign_progress`` executes for ``campaign``."""
-
     from reports.progress import campaign_progress
 
     captured = []
@@ -151,7 +149,6 @@ def captured_statements(campaign) -> list[tuple[str, tuple]]:
 
 
 def replay(statements):
-
     def run():
         with connection.cursor() as cursor:
             for sql, params in statements:
@@ -162,7 +159,6 @@ def replay(statements):
 
 
 def run_county(args) -> None:
-
     from accounts.models import User
     from evidence.models import Evidence, StoredFile
     from indicators.models import Assignment, Campaign
@@ -280,7 +276,6 @@ def build_city(evidence_total: int) -> None:
 
 
 def run_city(args) -> None:
-
     from accounts.models import User
     from evidence.models import Evidence
     from indicators.models import Assignment, Campaign
@@ -351,13 +346,7 @@ def recreate_database(url: str, drop_only: bool = False) -> None:
     name = unquote(parts.path.lstrip("/"))
     if not name.startswith("progress_bench"):
         sys.exit(f"refusing to drop database {name!r}: its name must start with 'progress_bench'")
-    conn = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        dbname="postgres",
-    )
+    conn = psycopg2.connect(parts._replace(path="/postgres").geturl())  # the maintenance database
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
