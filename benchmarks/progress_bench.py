@@ -23,6 +23,7 @@ City:    .venv/bin/python benchmarks/progress_bench.py --city [--database-url po
 import argparse
 import datetime as dt
 import io
+import logging
 import math
 import os
 import random
@@ -59,6 +60,7 @@ def setup(database_url: str, tmp: str) -> None:
     import django
 
     django.setup()
+    logging.disable(logging.INFO)  # no Celery / axes chatter between the figures
 
 
 def add_evidence(campaign, pairs, authors, reviewer_id, stored, count, rng, now) -> None:

@@ -18,12 +18,13 @@ def progress_recompute_on_commit(campaign_id: int) -> None:
     connection = transaction.get_connection()
     # Django keeps pending callbacks in ``run_on_commit`` as (savepoints, callable, robust).
     if connection.in_atomic_block and any(
-        getattr(callback, "recompute_campaign", None) == campaign_id
+        getattr(callback, "recompute_campaign", None) == campaign_id and not getattr(callback, "ran", False)
         for _sids, callback, _robust in connection.run_on_commit
     ):
         return
 
     def recompute() -> None:
+        recompute.ran = True
         progress_snapshot_task.delay(campaign_id)
 
     recompute.recompute_campaign = campaign_id
