@@ -323,3 +323,48 @@ def login(page, live_server, username: str, password: str = "pw-123456"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+# ---------------------------------------------------------------------------
+# Supervision
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def round_(campaign, office, supervisor, county):
+    """A round with one group (led by the supervisor) visiting 司法局 and 琴台街道."""
+    from supervision.services import group_save, round_create
+
+    round_ = round_create(
+        campaign=campaign,
+        title="2026年第一轮督导",
+        start_date=dt.date(2026, 11, 1),
+        end_date=dt.date(2026, 12, 15),
+        bodies="县人大办、县政府办、县纪委监委、县委政法委",
+        actor=office,
+    )
+    group_save(
+        round_=round_,
+        name="第一督导组",
+        leader=supervisor,
+        members=[],
+        actor=office,
+        units=[unit_named(county, "司法局"), unit_named(county, "琴台街道")],
+    )
+    return round_
+
+
+@pytest.fixture
+def order(round_, supervisor, county):
+    """A rectification order at 司法局, due in ten days."""
+    from supervision.services import finding_record
+
+    finding = finding_record(
+        round_=round_,
+        unit=unit_named(county, "司法局"),
+        description="执法公示栏未及时更新",
+        requirement="一周内更新执法公示栏并上传照片",
+        deadline=dt.date.today() + dt.timedelta(days=10),
+        actor=supervisor,
+    )
+    return finding.rectification

@@ -49,7 +49,9 @@ def supervised_unit_ids(user) -> models.QuerySet | list:
     if not apps.is_installed("supervision"):
         return []
     group_model = apps.get_model("supervision", "InspectionGroup")
-    return group_model.objects.filter(Q(leader=user) | Q(members=user)).values("units")
+    # Only current memberships: a member who left a group no longer sees its units.
+    active = Q(leader=user) | Q(memberships__user=user, memberships__left_at__isnull=True)
+    return group_model.objects.filter(active).values("units")
 
 
 def _county_q(user, county_field: str | None) -> Q:

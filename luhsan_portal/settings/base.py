@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "indicators",
     "evidence",
+    "supervision",
     "reports",
 ]
 
