@@ -357,6 +357,8 @@ def round_(campaign, office, supervisor, county):
 @pytest.fixture
 def order(round_, supervisor, county):
     """A rectification order at 司法局, due in ten days."""
+    from django.utils import timezone
+
     from supervision.services import finding_record
 
     finding = finding_record(
@@ -364,7 +366,7 @@ def order(round_, supervisor, county):
         unit=unit_named(county, "司法局"),
         description="执法公示栏未及时更新",
         requirement="一周内更新执法公示栏并上传照片",
-        deadline=dt.date.today() + dt.timedelta(days=10),
+        deadline=timezone.localdate() + dt.timedelta(days=10),
         actor=supervisor,
     )
     return finding.rectification

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from evidence.api import EvidenceViewSet
 from indicators.api import AssignmentViewSet, CampaignViewSet, FrameworkViewSet, IndicatorViewSet
 from reports.api import CampaignProgressApi, CampaignProgressHistoryApi
+from supervision.api import FindingViewSet, GroupViewSet, RectificationViewSet, RoundViewSet, VisitViewSet
 from units.api import UnitViewSet
 
 router = DefaultRouter()
@@ -16,6 +17,11 @@ router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("units", UnitViewSet, basename="unit")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("groups", GroupViewSet, basename="group")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("rectifications", RectificationViewSet, basename="rectification")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),

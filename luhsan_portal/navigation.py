@@ -10,6 +10,7 @@ from luhsan_portal.access import Role
 OFFICE = frozenset({Role.OFFICE, Role.ADMIN})
 READERS = frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER})
 EVERYONE = frozenset(Role)
+RECTIFICATIONS = "supervision:rectification"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,25 @@ NAV = [
             NavItem(_("审核工作台"), "evidence:review_queue", OFFICE, "evidence:review_"),
             NavItem(_("链接检测"), "evidence:link_list", OFFICE | {Role.LIAISON}, "evidence:link_"),
             NavItem(_("一对一反馈清单"), "reports:feedback", OFFICE, "reports:feedback"),
+        ],
+    ),
+    (
+        _("督导整改"),
+        [
+            NavItem(_("我的督导"), "supervision:my_visits", frozenset({Role.SUPERVISOR}), "supervision:my_visits"),
+            NavItem(_("督导轮次"), "supervision:round_list", READERS, "supervision:round"),
+            NavItem(
+                _("本单位整改"),
+                "supervision:rectification_list",
+                frozenset({Role.LIAISON}),
+                "supervision:rectification",
+            ),
+            NavItem(
+                _("整改清单"),
+                "supervision:rectification_list",
+                READERS | {Role.SUPERVISOR},
+                "supervision:rectification",
+            ),
         ],
     ),
     (

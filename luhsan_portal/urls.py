@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("evidence.urls")),
     path("", include("reports.urls")),
+    path("supervision/", include("supervision.urls")),
     path("units/", include("units.urls")),
     path("api/v1/", include("luhsan_portal.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

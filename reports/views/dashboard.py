@@ -20,6 +20,7 @@ from luhsan_portal.views import login_required, portal_page
 from reports import selectors
 from reports.ledger import ledger_xlsx
 from reports.progress import DEFINITION, campaign_progress, double_half, pace
+from supervision.selectors import rectification_counts_by_unit
 from units.models import Unit
 
 STATES = {"complete": _("已完成"), "incomplete": _("未完成"), "unassigned": _("未分解")}
@@ -60,6 +61,7 @@ def dashboard(request):
         .order_by("due_date", "indicator__sort_key")[:15]
     )
     trend = selectors.progress_trend(campaign)
+    orders = rectification_counts_by_unit(campaign)
     return portal_page(
         request,
         "reports/dashboard.html",
@@ -67,7 +69,7 @@ def dashboard(request):
             "campaign": campaign,
             "progress": progress,
             "definition": DEFINITION,
-            "ranking": progress.ranking(),
+            "ranking": [(u, orders.get(u.unit_id, {})) for u in progress.ranking()],
             "overdue": list(overdue),
             "ages": pending_by_age(Evidence.objects.filter(campaign=campaign)),
             "trend": trend,
@@ -156,6 +158,7 @@ def unit_dashboard(request, pk: int):
         )
     )
     show_ranking = sees_whole_county(request.user) or campaign.show_ranking_to_units
+    orders = rectification_counts_by_unit(campaign).get(unit.pk, {})
     return portal_page(
         request,
         "reports/unit_dashboard.html",
@@ -177,6 +180,8 @@ def unit_dashboard(request, pk: int):
                 and r.status not in ("approved", "waived")
             ],
             "ranking": progress.ranking(unit.kind.code) if show_ranking else None,
+            "orders_open": orders.get("open", 0),
+            "orders_overdue": orders.get("overdue", 0),
             "definition": DEFINITION,
         },
     )
