@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from evidence.models import Evidence, ReturnReason
+from luhsan_portal.forms import DateInput
 
 
 class AssignmentChoiceField(forms.ModelMultipleChoiceField):
@@ -26,12 +27,8 @@ class EvidenceForm(forms.Form):
     statement = forms.CharField(
         label=_("书面说明"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
     )
-    period_start = forms.DateField(
-        label=_("材料所属期间（起）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("材料所属期间（止）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("材料所属期间（起）"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=_("材料所属期间（止）"), required=False, widget=DateInput())
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     reuse = forms.ModelChoiceField(
         label=_("引用本单位已上传的材料"),

@@ -16,3 +16,12 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("用户名或密码不正确，请重新输入（注意区分大小写）。"),
         "inactive": _("该账号已停用，请联系系统管理员。"),
     }
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; it only accepts ISO dates, whatever the locale's display format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

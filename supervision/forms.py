@@ -5,9 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from luhsan_portal.forms import DateInput
 from supervision.models import Finding, SupervisionRound
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class RoundForm(forms.ModelForm):

@@ -77,3 +77,63 @@ def my_groups(user, *, today: dt.date | None = None) -> list[dict]:
 def rectification_counts_by_unit(campaign) -> dict[int, dict]:
     """Open and overdue orders per unit of a campaign (for the unit figures beside the rates)."""
     return _rectification_counts(Rectification.objects.filter(finding__round__campaign=campaign), "unit_id")
+
+
+def round_report_data(round_: SupervisionRound):
+    """Everything the 督导情况通报 says about a round, read in five queries."""
+    from supervision.report import ReportFinding, ReportGroup, RoundReport
+
+    campaign = round_.campaign
+    groups = list(
+        InspectionGroup.objects.filter(round=round_)
+        .select_related("leader")
+        .prefetch_related(
+            Prefetch("memberships", queryset=GroupMember.objects.filter(left_at__isnull=True).select_related("user")),
+            "units",
+        )
+        .order_by("order", "id")
+    )
+    visited = defaultdict(set)
+    for group_id, unit_id in Visit.objects.filter(group__round=round_).values_list("group_id", "unit_id"):
+        visited[group_id].add(unit_id)
+    orders = (
+        Rectification.objects.filter(finding__round=round_)
+        .with_overdue()
+        .select_related("unit", "finding")
+        .prefetch_related("finding__indicators")
+        .order_by("unit__order", "finding__created_at", "id")
+    )
+    return RoundReport(
+        campaign_name=campaign.name,
+        office_name=campaign.office_name,
+        title=round_.title,
+        start_date=round_.start_date,
+        end_date=round_.end_date,
+        bodies=round_.bodies,
+        issued_on=timezone.localdate(),
+        groups=[
+            ReportGroup(
+                name=g.name,
+                leader=g.leader.display_name,
+                members=[m.user.display_name for m in g.memberships.all()],
+                planned_units=[u.name for u in sorted(g.units.all(), key=lambda u: u.order)],
+                visited_units=[u.name for u in sorted(g.units.all(), key=lambda u: u.order) if u.pk in visited[g.pk]],
+            )
+            for g in groups
+        ],
+        findings=[
+            ReportFinding(
+                unit=o.unit.name,
+                category=o.finding.get_category_display(),
+                severity=o.finding.get_severity_display(),
+                description=o.finding.description,
+                requirement=o.requirement,
+                deadline=o.deadline,
+                original_deadline=o.original_deadline,
+                status=o.get_status_display(),
+                overdue=o.overdue,
+                indicators=[f"{i.code} {i.title}" for i in o.finding.indicators.all()],
+            )
+            for o in orders
+        ],
+    )

@@ -5,6 +5,7 @@ import time
 from datetime import date, timedelta
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -120,10 +121,11 @@ def test_title_run_font_and_size():
 
 
 def test_sections_in_order():
-    paragraphs = texts(read(make_report()))
+    document = read(make_report())
+    paragraphs = texts(document)
     headings = [p for p in paragraphs if p[:2] in {"一、", "二、", "三、", "四、", "五、"}]
     assert headings == ["一、基本情况", "二、督导组安排", "三、发现的主要问题", "四、整改要求", "五、下一步工作"]
-    assert "逾期未整改的，将在工作简报中通报" in paragraphs[heading_index(read(make_report()), "五、下一步工作") + 1]
+    assert "逾期未整改的，将在工作简报中通报" in paragraphs[heading_index(document, "五、下一步工作") + 1]
 
 
 def test_summary_paragraph_counts():
@@ -191,6 +193,18 @@ def test_unit_headings_and_rectification_tables():
     assert len(document.tables) == 5
 
 
+def test_headings_use_official_fonts_and_stay_with_what_follows():
+    document = read(make_report())
+    for text, font in (("一、基本情况", "黑体"), ("（一）鲁山县司法局", "楷体_GB2312")):
+        heading = document.paragraphs[heading_index(document, text)]
+        assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == font
+        assert heading.paragraph_format.keep_with_next
+    body = document.paragraphs[heading_index(document, "一、基本情况") + 1]
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.runs[0].font.size == Pt(16)
+    assert body.paragraph_format.first_line_indent == Pt(32)
+
+
 def test_every_run_carries_an_east_asian_font():
     document = read(make_report())
     runs = [run for p in document.paragraphs for run in p.runs]
@@ -235,8 +249,6 @@ def test_page_is_a4_with_official_margins_and_tables_fit():
 
 
 def test_font_fallbacks_registered():
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
     document = read(make_report())
     fonts = document.part.part_related_by(RT.FONT_TABLE).blob.decode()
     for name, fallback in (("方正小标宋简体", "宋体"), ("仿宋_GB2312", "仿宋"), ("楷体_GB2312", "楷体")):

@@ -171,6 +171,7 @@ def rectification_extend(request, pk: int):
             deadline=form.cleaned_data["deadline"],
             reason=form.cleaned_data["reason"],
         ),
+        _("延期申请已提交，等待审批。"),
     )
 
 

@@ -30,6 +30,7 @@ class Command(BaseCommand):
         from indicators.demo import seed_campaign, seed_framework
         from luhsan_portal.models import ensure_reference_data
         from reports.services import progress_snapshot_record
+        from supervision.demo import seed_supervision
         from units.demo import seed_county
 
         # The demo has no internet: do not start link checks for the demo's links (they carry
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             users = seed_users(county)
             office = next(u for u in users if u.username == "demo_office")
             created = seed_evidence(campaign, office)
+            findings = seed_supervision(campaign, office)
             # A weekly trend since the start, rebuilt from the submissions' own dates, then today.
             import datetime as dt
 
@@ -54,6 +56,8 @@ class Command(BaseCommand):
             progress_snapshot_record(campaign=campaign)
         if created:
             self.stdout.write(f"已生成 {created} 份演示材料（待审核、已退回、已通过、已撤回等各种状态）。")
+        if findings:
+            self.stdout.write(f"已生成两轮督导，{findings} 个督导问题及整改（待整改、整改中、待复核、已销号、逾期）。")
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已就绪：{campaign.name}（{campaign.start_date} — {campaign.target_date}）")
         )
