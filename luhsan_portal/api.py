@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from bulletins.api import BulletinViewSet, PostViewSet, PublicColumnApi
 from evidence.api import EvidenceViewSet
 from indicators.api import AssignmentViewSet, CampaignViewSet, FrameworkViewSet, IndicatorViewSet
 from reports.api import CampaignProgressApi, CampaignProgressHistoryApi
@@ -22,6 +23,8 @@ router.register("groups", GroupViewSet, basename="group")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("rectifications", RectificationViewSet, basename="rectification")
+router.register("bulletins", BulletinViewSet, basename="bulletin")
+router.register("posts", PostViewSet, basename="post")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
@@ -31,5 +34,6 @@ urlpatterns = [
         CampaignProgressHistoryApi.as_view(),
         name="api_campaign_progress_history",
     ),
+    path("public/column/<int:campaign_id>/", PublicColumnApi.as_view(), name="api_public_column"),
     path("", include(router.urls)),
 ]

@@ -61,6 +61,13 @@ NAV = [
         ],
     ),
     (
+        _("工作简报"),
+        [
+            NavItem(_("工作简报"), "bulletins:bulletin_list", EVERYONE, "bulletins:bulletin_"),
+            NavItem(_("创建专栏"), "bulletins:post_list", OFFICE, "bulletins:post_"),
+        ],
+    ),
+    (
         _("统计分析"),
         [
             NavItem(_("总览"), "reports:dashboard", READERS, "reports:dashboard"),

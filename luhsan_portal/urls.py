@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("reports.urls")),
     path("supervision/", include("supervision.urls")),
+    path("bulletins/", include("bulletins.urls")),
+    path("zhuanlan/", include("bulletins.column_urls")),
     path("units/", include("units.urls")),
     path("api/v1/", include("luhsan_portal.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "indicators",
     "evidence",
     "supervision",
+    "bulletins",
     "reports",
 ]
 
