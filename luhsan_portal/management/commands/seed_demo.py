@@ -26,6 +26,7 @@ class Command(BaseCommand):
         from django.test.utils import override_settings
 
         from accounts.demo import DEMO_PASSWORD, seed_users
+        from bulletins.demo import seed_bulletins
         from evidence.demo import seed_evidence
         from indicators.demo import seed_campaign, seed_framework
         from luhsan_portal.models import ensure_reference_data
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             office = next(u for u in users if u.username == "demo_office")
             created = seed_evidence(campaign, office)
             findings = seed_supervision(campaign, office)
+            bulletins = seed_bulletins(campaign, office)
             # A weekly trend since the start, rebuilt from the submissions' own dates, then today.
             import datetime as dt
 
@@ -56,6 +58,8 @@ class Command(BaseCommand):
             progress_snapshot_record(campaign=campaign)
         if created:
             self.stdout.write(f"已生成 {created} 份演示材料（待审核、已退回、已通过、已撤回等各种状态）。")
+        if bulletins:
+            self.stdout.write(f"已生成 {bulletins} 期工作简报（含草稿）和公开专栏文章。")
         if findings:
             self.stdout.write(f"已生成两轮督导，{findings} 个督导问题及整改（待整改、整改中、待复核、已销号、逾期）。")
         self.stdout.write(
