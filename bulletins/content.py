@@ -24,8 +24,11 @@ def sanitize(text: str) -> str:
     if not re.search(r"<\s*(p|br|div|h\d|ul|ol|li|strong|b|em|span|table|img|script)\b", text, re.I):
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
         return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    cleaned = nh3.clean(text, tags=ALLOWED_TAGS, attributes={}, strip_comments=True)
-    return cleaned.strip()
+    cleaned = nh3.clean(text, tags=ALLOWED_TAGS, attributes={}, strip_comments=True).strip()
+    if not re.search(r"<(p|h3|h4|ul|ol|li|blockquote)\b", cleaned):
+        # Inline markup only: lines are still the paragraphs.
+        return "".join(f"<p>{line.strip()}</p>" for line in cleaned.split("\n") if line.strip())
+    return cleaned
 
 
 def check_length(body_html: str) -> None:

@@ -38,35 +38,12 @@ CONTENTS_HEADING = "工作动态"
 PDF_BOX_MM, DOCX_BOX_CM = (156, 90), (15, 9)
 MAX_PIXELS = 2400  # ~390 dpi across the text width: sharp in print, no 20 MB phone photos inside
 _PX_PER_MM = 96 / 25.4  # CSS px, which WeasyPrint and browsers use for <img width/height>
-_AFTER_PBDR = (
-    "w:shd",
-    "w:tabs",
-    "w:suppressAutoHyphens",
-    "w:kinsoku",
-    "w:wordWrap",
-    "w:overflowPunct",
-    "w:topLinePunct",
-    "w:autoSpaceDE",
-    "w:autoSpaceDN",
-    "w:bidi",
-    "w:adjustRightInd",
-    "w:snapToGrid",
-    "w:spacing",
-    "w:ind",
-    "w:contextualSpacing",
-    "w:mirrorIndents",
-    "w:suppressOverlap",
-    "w:jc",
-    "w:textDirection",
-    "w:textAlignment",
-    "w:textboxTightWrap",
-    "w:outlineLvl",
-    "w:divId",
-    "w:cnfStyle",
-    "w:rPr",
-    "w:sectPr",
-    "w:pPrChange",
-)
+# Children of w:pPr that this module sets and that the schema puts after w:pBdr (Word rejects a
+# pPr out of order; keepNext and keepLines come before it).
+_AFTER_PBDR = ("w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:outlineLvl", "w:rPr", "w:sectPr")
+# A space between two Chinese characters in a headline is where the author broke the title in two
+# ("…年度关键词 回答我们的2023"); a space next to a Latin word or a number is just a space.
+_HEADLINE_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \u3000]+(?=[\u3000-\u9fff\uff00-\uffef])")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -114,9 +91,10 @@ class _Picture:
 # --- shared wording and pictures ---
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, strip: bool = True) -> str:
     # XML 1.0 forbids control characters: one pasted from elsewhere must not break the Word file.
-    return _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return text.strip() if strip else text
 
 
 def _masthead(title_line: str) -> tuple[str, str]:
@@ -129,6 +107,14 @@ def _masthead(title_line: str) -> tuple[str, str]:
         if title.endswith(kind) and title != kind:
             return title[: -len(kind)], kind
     return "", title
+
+
+def _headline(text: str) -> str:
+    return _HEADLINE_BREAK.sub("\n", _clean(text))
+
+
+def _contents_line(text: str) -> str:
+    return "○" + " ".join(_clean(text).split())
 
 
 def _issue(data: BulletinData) -> str:
@@ -181,10 +167,6 @@ def _fit(picture: _Picture, box: tuple[float, float]) -> tuple[float, float]:
     return picture.width * scale, picture.height * scale
 
 
-def _data_uri(picture: _Picture) -> str:
-    return f"data:{picture.content_type};base64,{base64.b64encode(picture.data).decode('ascii')}"
-
-
 # --- HTML and PDF ---
 
 
@@ -202,10 +184,12 @@ def _context(data: BulletinData, image_url, *, standalone: bool) -> dict:
             if picture is not None:
                 width, height = _fit(picture, PDF_BOX_MM)
                 block["width"], block["height"] = round(width * _PX_PER_MM), round(height * _PX_PER_MM)
-                block["src"] = image_url((item_index, block_index)) if image_url else _data_uri(picture)
+                uri = f"data:{picture.content_type};base64,{base64.b64encode(picture.data).decode('ascii')}"
+                block["src"] = image_url((item_index, block_index)) if image_url else uri
             blocks.append(block)
-        headline = _clean(item.headline)
-        items.append({"headline": headline, "contents_line": " ".join(headline.split()), "blocks": blocks})
+        items.append(
+            {"headline": _headline(item.headline), "contents_line": _contents_line(item.headline), "blocks": blocks}
+        )
     return {
         "standalone": standalone,
         "masthead_name": name,
@@ -291,10 +275,9 @@ def _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT, before: float = 0, after
     return paragraph
 
 
-def _run(paragraph, text: str, font: str, size: float, *, bold: bool = False, color=None, spacing: float = 0):
-    run = paragraph.add_run(_clean(text))
+def _run(paragraph, text: str, font: str, size: float, *, color=None, spacing: float = 0):
+    run = paragraph.add_run(_clean(text, strip=False))
     run.font.size = Pt(size)
-    run.font.bold = bold or None
     if color is not None:
         run.font.color.rgb = color
     rpr = run._element.get_or_add_rPr()
@@ -307,7 +290,7 @@ def _run(paragraph, text: str, font: str, size: float, *, bold: bool = False, co
 def _border(paragraph, side: str, size_eighths: int, color: str = "000000", space: int = 1) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     borders = ppr.find(qn("w:pBdr"))
-    if borders is None:  # Word rejects a pPr whose children are out of schema order
+    if borders is None:
         borders = ppr.insert_element_before(OxmlElement("w:pBdr"), *_AFTER_PBDR)
     attrs = {"w:val": "single", "w:sz": str(size_eighths), "w:space": str(space), "w:color": color}
     borders.append(OxmlElement(f"w:{side}", {qn(k): v for k, v in attrs.items()}))
@@ -322,15 +305,10 @@ def _page_number_footer(section) -> None:
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(paragraph, "— ", "宋体", 14)
-    field = _run(paragraph, "", "宋体", 14)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            field._r.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): kind}))
-        else:
-            tag = "w:instrText" if text == " PAGE " else "w:t"
-            element = OxmlElement(tag, {qn("xml:space"): "preserve"})
-            element.text = text
-            field._r.append(element)
+    # A simple field: Word and WPS fill in the page number; "1" is what shows before they update it.
+    field = OxmlElement("w:fldSimple", {qn("w:instr"): " PAGE "})
+    paragraph._p.append(field)
+    field.append(_run(paragraph, "1", "宋体", 14)._r)  # moves the run into the field
     _run(paragraph, " —", "宋体", 14)
 
 
@@ -388,24 +366,23 @@ def bulletin_docx(data: BulletinData) -> bytes:
     for item in data.items:
         line = _paragraph(document, left, exact=29)
         line.paragraph_format.left_indent, line.paragraph_format.first_line_indent = Pt(16), Pt(-16)
-        _run(line, "○" + " ".join(_clean(item.headline).split()), BODY_FONT, 16)
+        _run(line, _contents_line(item.headline), BODY_FONT, 16)
 
     for item in data.items:
         headline = _paragraph(document, centre, before=24, after=12)
         headline.paragraph_format.keep_with_next = True
-        _run(headline, _clean(item.headline), TITLE_FONT, 22)
+        _run(headline, _headline(item.headline), TITLE_FONT, 22)  # python-docx turns "\n" into w:br
+        # Outline level 1: the articles show in the navigation pane of Word and WPS (last in pPr order).
+        headline._p.pPr.append(OxmlElement("w:outlineLvl", {qn("w:val"): "0"}))
         for block_kind, value in item.blocks:
             if block_kind == "img":
                 _docx_picture(document, value)
-            elif block_kind == "h":
-                heading = _paragraph(document, left, exact=29)
-                heading.paragraph_format.keep_with_next = True
-                _indented(heading)
-                _run(heading, value, HEADING_FONT, 16)
-            else:
-                body = _paragraph(document, WD_ALIGN_PARAGRAPH.JUSTIFY, exact=29)
-                _indented(body)
-                _run(body, value, BODY_FONT, 16)
+            else:  # sub-headings in 黑体, kept with the text they head; text justified
+                heading = block_kind == "h"
+                paragraph = _paragraph(document, left if heading else WD_ALIGN_PARAGRAPH.JUSTIFY, exact=29)
+                paragraph.paragraph_format.keep_with_next = heading or None
+                _indented(paragraph)
+                _run(paragraph, value, HEADING_FONT if heading else BODY_FONT, 16)
 
     if _clean(data.correction_note):
         note = _paragraph(document, left, before=12, exact=29)
@@ -419,26 +396,21 @@ def bulletin_docx(data: BulletinData) -> bytes:
 
 def _colophon(document, data: BulletinData) -> None:
     """The 版记 box: a rule, 报/送/发, a thin rule, 编校 and 共印N份, a rule; kept on one page.
-    The three rules differ in weight on purpose: Word merges identical borders of adjacent paragraphs."""
-    lines = _distribution(data)
+    The rules differ in weight on purpose: Word merges identical borders of adjacent paragraphs."""
+    editors = f"编校：{_clean(data.editors)}" if _clean(data.editors) else ""
     paragraphs = []
-    for label, text in lines:
-        paragraph = _paragraph(document, WD_ALIGN_PARAGRAPH.LEFT, exact=26)
-        paragraph.paragraph_format.left_indent, paragraph.paragraph_format.first_line_indent = Pt(28), Pt(-28)
-        _run(paragraph, label + text, BODY_FONT, 14)
+    for text in [label + text for label, text in _distribution(data)] + [f"{editors}\t{_copies(data)}"]:
+        paragraph = _paragraph(document, exact=26)
+        fmt = paragraph.paragraph_format
+        fmt.keep_together, fmt.keep_with_next = True, True
+        fmt.left_indent, fmt.first_line_indent = Pt(28), Pt(-28)  # wrapped lines align after "报："
+        _run(paragraph, text, BODY_FONT, 14)
         paragraphs.append(paragraph)
-    imprint = _paragraph(document, WD_ALIGN_PARAGRAPH.LEFT, exact=26)
-    _right_tab(imprint)
-    _run(
-        imprint, (f"编校：{_clean(data.editors)}" if _clean(data.editors) else "") + "\t" + _copies(data), BODY_FONT, 14
-    )
-    paragraphs.append(imprint)
-    first = paragraphs[0]
+    first, imprint = paragraphs[0], paragraphs[-1]
     first.paragraph_format.space_before = Pt(24)
+    imprint.paragraph_format.keep_with_next = None
+    _right_tab(imprint)
     _border(first, "top", 8, space=4)
     if len(paragraphs) > 1:
         _border(paragraphs[-2], "bottom", 4, space=4)
     _border(imprint, "bottom", 8, space=4)
-    for paragraph in paragraphs:
-        paragraph.paragraph_format.keep_together = True
-        paragraph.paragraph_format.keep_with_next = paragraph is not imprint

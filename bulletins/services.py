@@ -34,8 +34,12 @@ def _office(user, campaign) -> None:
         raise PermissionDenied(_("只有创建办工作人员可以编辑简报和专栏。"))
 
 
-def _bump_column(campaign_id: int) -> None:
-    """The public column caches its pages; a new version makes every cached page stale at once."""
+def column_bump(campaign_id: int) -> None:
+    """The public column caches its pages; a new version makes every cached page stale at once.
+
+    Bumped now (readers stop using the old pages) and again at commit (a page cached from the
+    old data while this transaction was still open is dropped too).
+    """
     from django.core.cache import cache
 
     def bump():
@@ -43,6 +47,7 @@ def _bump_column(campaign_id: int) -> None:
         cache.add(key, 1, None)
         cache.incr(key)
 
+    bump()
     transaction.on_commit(bump)
 
 
@@ -403,7 +408,7 @@ def bulletin_publish(*, bulletin: Bulletin, actor) -> Bulletin:
         published_by=actor,
         published_at=timezone.now(),
     )
-    _bump_column(bulletin.campaign_id)
+    column_bump(bulletin.campaign_id)
     return published
 
 
@@ -500,7 +505,7 @@ def post_save(
                 PostAttachment(post=post, stored=rows[p.sha256], name=p.name) for p in prepared
             )
             audit_record(actor=actor, verb="post.save", target=post, changes={"title": (None, post.title)})
-            _bump_column(campaign.pk)
+            column_bump(campaign.pk)
             return post
     except BaseException:
         blob_discard_unreferenced(written)
@@ -524,5 +529,5 @@ def post_set_published(*, post: Post, actor, published: bool) -> Post:
         target=post,
         changes={"status": (Post.Status(old).label, post.get_status_display())},
     )
-    _bump_column(post.campaign_id)
+    column_bump(post.campaign_id)
     return post

@@ -1,6 +1,7 @@
 """The bulletin renderers over plain data: PDF text and fonts, Word structure, HTML escaping, speed."""
 
 import io
+import re
 import shutil
 import subprocess
 import time
@@ -18,6 +19,12 @@ HEADLINES = (
     "鲁山县法治政府建设年度关键词 回答我们的2023",
     "鲁山县法治政府创建工作督导组调研督导法治政府创建工作",
     "上下联动多措并举 营造示范创建浓厚氛围",
+)
+# A space between Chinese characters breaks a headline in two; "…的2023" keeps no break.
+PRINTED_HEADLINES = (
+    "鲁山县法治政府建设年度关键词\n回答我们的2023",
+    HEADLINES[1],
+    "上下联动多措并举\n营造示范创建浓厚氛围",
 )
 HOSTILE = "群众来信写道：<script>alert(1)</script>，“法治 & 民生”与“A&B<C>”并举。"
 PARAGRAPH = (
@@ -68,12 +75,12 @@ def sample(number=17, **changes) -> BulletinData:
     return BulletinData(**{**fields, **changes})
 
 
-def run_tool(tool, pdf: bytes, tmp_path) -> str:
+def run_tool(tool, pdf: bytes, tmp_path, *options) -> str:
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} (poppler-utils) is not installed")
     path = tmp_path / "bulletin.pdf"
     path.write_bytes(pdf)
-    args = [tool, str(path), "-"] if tool == "pdftotext" else [tool, str(path)]
+    args = [tool, *options, str(path), "-"] if tool == "pdftotext" else [tool, str(path)]
     return subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
 
 
@@ -98,6 +105,16 @@ def test_pdf_text_is_real_and_complete(pdf, tmp_path):
     assert "—1—" in flat and "—2—" in flat  # page numbers
     assert flat.index("○" + HEADLINES[2].replace(" ", "")) < flat.index("（共印80份）")
     assert flat.rindex("编校") > flat.rindex(PARAGRAPH[-20:])  # the 版记 comes after the last article
+
+
+def test_pdf_colophon_sits_at_the_foot_of_the_last_page(pdf, tmp_path):
+    pages = run_tool("pdftotext", pdf, tmp_path, "-bbox").split("<page ")[1:]
+    words = [re.findall(r'yMax="([\d.]+)">([^<]*)<', page) for page in pages]
+    assert not any("编校" in word for page in words[:-1] for _y, word in page)
+    imprint = next(float(y) for y, word in words[-1] if word.startswith("编校"))
+    page_number = max(float(y) for y, word in words[-1] if word == "—")
+    # A4 is 842 pt tall; the text block ends 35 mm (99 pt) above the bottom edge.
+    assert 842 - 99 - 30 < imprint < page_number
 
 
 def test_pdf_embeds_cjk_fonts(pdf, tmp_path):
@@ -141,7 +158,7 @@ def test_docx_structure():
 
     # 目录 then the articles, headlines in order in both.
     contents = [texts.index("○" + headline) for headline in HEADLINES]
-    articles = [texts.index(headline) for headline in HEADLINES]
+    articles = [texts.index(headline) for headline in PRINTED_HEADLINES]
     assert contents == sorted(contents) and articles == sorted(articles) and contents[-1] < articles[0]
     body = paragraphs[articles[1] + 1]
     assert body.text == PARAGRAPH
@@ -172,8 +189,9 @@ def test_docx_draft_revision_and_correction():
 
 def test_html_escapes_and_structures():
     html = bulletin_html(sample())
-    for headline in HEADLINES:
-        assert headline in html
+    for headline, printed in zip(HEADLINES, PRINTED_HEADLINES, strict=True):
+        assert f"<li>○{headline}</li>" in html
+        assert printed.replace("\n", "<br>") in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "A&amp;B&lt;C&gt;" in html
     assert html.count('src="data:image/') == 2
