@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -41,6 +40,7 @@ _PX_PER_MM = 96 / 25.4  # CSS px, which WeasyPrint and browsers use for <img wid
 # Children of w:pPr that this module sets and that the schema puts after w:pBdr (Word rejects a
 # pPr out of order; keepNext and keepLines come before it).
 _AFTER_PBDR = ("w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:outlineLvl", "w:rPr", "w:sectPr")
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:lang")  # in w:rPr
 # A space between two Chinese characters in a headline is where the author broke the title in two
 # ("…年度关键词 回答我们的2023"); a space next to a Latin word or a number is just a space.
 _HEADLINE_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \u3000]+(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -131,14 +131,10 @@ def _copies(data: BulletinData) -> str:
 
 
 def _distribution(data: BulletinData) -> list[tuple[str, str]]:
-    return [
-        (label, _clean(text))
-        for label, text in (("报：", data.bao), ("送：", data.song), ("发：", data.fa))
-        if _clean(text)
-    ]
+    lines = (("报：", data.bao), ("送：", data.song), ("发：", data.fa))
+    return [(label, _clean(text)) for label, text in lines if _clean(text)]  # an empty line is left out
 
 
-@lru_cache(maxsize=64)  # the same upload appears in the preview, the PDF and the Word file
 def _picture(data: bytes, content_type: str) -> _Picture | None:
     """The image upright (phones store rotation in EXIF, python-docx ignores it) and at most
     MAX_PIXELS on its long side; None if Pillow cannot read it, so one bad file loses one picture,
@@ -146,9 +142,10 @@ def _picture(data: bytes, content_type: str) -> _Picture | None:
     try:
         with Image.open(io.BytesIO(data)) as original:
             original.load()
+            upright_already = original.getexif().get(0x0112, 1) == 1  # EXIF orientation tag
+            if upright_already and max(original.size) <= MAX_PIXELS and original.format in ("JPEG", "PNG"):
+                return _Picture(data, f"image/{original.format.lower()}", *original.size)  # as uploaded
             upright = ImageOps.exif_transpose(original)
-            if upright is original and max(original.size) <= MAX_PIXELS and original.format in ("JPEG", "PNG"):
-                return _Picture(data, f"image/{original.format.lower()}", *original.size)
             upright.thumbnail((MAX_PIXELS, MAX_PIXELS))
             jpeg = original.format == "JPEG" or content_type == "image/jpeg"
             buffer = io.BytesIO()
@@ -184,8 +181,10 @@ def _context(data: BulletinData, image_url, *, standalone: bool) -> dict:
             if picture is not None:
                 width, height = _fit(picture, PDF_BOX_MM)
                 block["width"], block["height"] = round(width * _PX_PER_MM), round(height * _PX_PER_MM)
-                uri = f"data:{picture.content_type};base64,{base64.b64encode(picture.data).decode('ascii')}"
-                block["src"] = image_url((item_index, block_index)) if image_url else uri
+                if image_url:
+                    block["src"] = image_url((item_index, block_index))
+                else:
+                    block["src"] = f"data:{picture.content_type};base64,{base64.b64encode(picture.data).decode()}"
             blocks.append(block)
         items.append(
             {"headline": _headline(item.headline), "contents_line": _contents_line(item.headline), "blocks": blocks}
@@ -214,9 +213,10 @@ def bulletin_html(data: BulletinData, *, image_url=None) -> str:
     return render_to_string(TEMPLATE, _context(data, image_url, standalone=False))
 
 
-@lru_cache(maxsize=1)
 def _stylesheet() -> str:
     path = finders.find(STYLESHEET)
+    if path is None:  # a deployment without the project's static/ folder: say so, not TypeError
+        raise FileNotFoundError(f"{STYLESHEET} not found by the staticfiles finders")
     with open(path, encoding="utf-8") as file:
         return file.read()
 
@@ -283,7 +283,7 @@ def _run(paragraph, text: str, font: str, size: float, *, color=None, spacing: f
     rpr = run._element.get_or_add_rPr()
     _set_fonts(rpr, font)
     if spacing:  # letter-spacing of the masthead, in twentieths of a point
-        rpr.append(OxmlElement("w:spacing", {qn("w:val"): str(int(spacing * 20))}))
+        rpr.insert_element_before(OxmlElement("w:spacing", {qn("w:val"): str(int(spacing * 20))}), *_AFTER_SPACING)
     return run
 
 
@@ -362,7 +362,8 @@ def bulletin_docx(data: BulletinData) -> bytes:
     _run(meta, f"{_clean(data.office)}\t{_cn_date(data.issue_date)}", BODY_FONT, 14)
     _border(meta, "bottom", 24, "C8102E", space=6)  # the red rule under the masthead, 3 pt
 
-    _run(_paragraph(document, left, before=6, exact=29), CONTENTS_HEADING, HEADING_FONT, 16)
+    if data.items:
+        _run(_paragraph(document, left, before=6, exact=29), CONTENTS_HEADING, HEADING_FONT, 16)
     for item in data.items:
         line = _paragraph(document, left, exact=29)
         line.paragraph_format.left_indent, line.paragraph_format.first_line_indent = Pt(16), Pt(-16)

@@ -1,5 +1,6 @@
 """The bulletin renderers over plain data: PDF text and fonts, Word structure, HTML escaping, speed."""
 
+import base64
 import io
 import re
 import shutil
@@ -209,6 +210,25 @@ def test_unreadable_image_is_dropped_not_fatal():
     assert bulletin_pdf(data).startswith(b"%PDF")
 
 
+def test_phone_photos_are_turned_upright_and_shrunk():
+    # A phone stores a portrait photo as a landscape image plus EXIF orientation 6 (turn 90°).
+    photo = Image.new("RGB", (3200, 1600), (90, 140, 60))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", exif=exif)
+    data = sample(items=[ItemData("标题", [("img", ImageData(buffer.getvalue(), "image/jpeg"))])])
+    shape = Document(io.BytesIO(bulletin_docx(data))).inline_shapes[0]
+    assert shape.height.cm == pytest.approx(9, abs=0.01) and shape.width.cm == pytest.approx(4.5, abs=0.01)
+    html = bulletin_html(data)
+    assert 'width="170" height="340"' in html  # 45 × 90 mm in CSS px
+    embedded = re.search(r'src="data:image/jpeg;base64,([^"]+)"', html).group(1)
+    assert Image.open(io.BytesIO(base64.b64decode(embedded))).size == (1200, 2400)
+    small = picture(1200, 800, "JPEG")
+    html = bulletin_html(sample(items=[ItemData("标题", [("img", small)])]))
+    assert base64.b64encode(small.data).decode() in html  # an upright, modest photo goes in untouched
+
+
 def test_six_items_with_four_images_render_quickly():
     photos = [picture(1200, 800, "JPEG", (30 * i, 90, 160)) for i in range(4)]
     items = []
@@ -227,7 +247,8 @@ def test_six_items_with_four_images_render_quickly():
     docx = bulletin_docx(data)
     docx_seconds = time.perf_counter() - started
     print(
-        f"\n6 items × 4 images: PDF {pdf_seconds:.2f} s, {len(pdf) / 1024:.0f} KiB; DOCX {docx_seconds:.2f} s, {len(docx) / 1024:.0f} KiB"
+        f"\n6 items × 4 images: PDF {pdf_seconds:.2f} s, {len(pdf) / 1024:.0f} KiB; "
+        f"DOCX {docx_seconds:.2f} s, {len(docx) / 1024:.0f} KiB"
     )
     assert pdf.startswith(b"%PDF") and pdf_seconds < 10
     assert len(Document(io.BytesIO(docx)).inline_shapes) == 4 and docx_seconds < 10
