@@ -26,6 +26,9 @@ VERB_LABELS = {
     "import.apply": "确认导入",
     "feedback.export": "导出反馈清单",
     "feedback.export_all": "导出全部反馈清单",
+    "package.export": "导出材料包",
+    "package.download": "下载材料包文件",
+    "report.generate": "生成报告",
 }
 
 

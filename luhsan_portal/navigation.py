@@ -74,8 +74,10 @@ NAV = [
             NavItem(_("本单位进度"), "reports:my_unit_dashboard", frozenset({Role.LIAISON}), "reports:unit_dashboard"),
             NavItem(_("指标完成情况"), "reports:indicator_states", READERS, "reports:indicator_states"),
             NavItem(_("任务明细"), "reports:assignment_list", READERS, "reports:assignment_list"),
+            NavItem(_("生成报告"), "reports:report_documents", READERS, "reports:report_documents"),
         ],
     ),
+    (_("材料包导出"), [NavItem(_("材料包导出"), "reports:package_list", OFFICE, "reports:package_")]),
     (
         _("系统管理"),
         [

@@ -120,3 +120,109 @@ def indicator_states(campaign: Campaign, progress) -> list[dict]:
         )
         rows.append({"indicator": ind, "total": row["n"], "done": row["done"], "state": state})
     return rows
+
+
+LEADING_UNITS = 5
+LAGGING_UNITS = 10
+LAGGING_INDICATORS = 10
+
+
+def report_figures(campaign: Campaign, *, today=None, year: int | None = None):
+    """The figures of the progress report and the annual report draft, from the live data.
+
+    With ``year``, activity counts (evidence, supervision, bulletins) cover that calendar year;
+    without it, the whole campaign so far. Progress figures are those of ``today``.
+    """
+    from django.db.models import Count, Q
+
+    from bulletins.models import Bulletin
+    from evidence.models import Evidence, EvidenceLink
+    from reports.documents import AreaLine, IndicatorLine, ReportFigures, UnitLine
+    from reports.progress import campaign_progress
+    from supervision.models import Finding, Rectification, SupervisionRound
+    from supervision.selectors import rectification_counts_by_unit
+    from units.models import UnitKind
+
+    today = today or timezone.localdate()
+    progress = campaign_progress(campaign, today=today)
+    township_kinds = set(UnitKind.objects.filter(is_township=True).values_list("code", flat=True))
+    with_tasks = [u for u in progress.units if u.total]
+    orders = rectification_counts_by_unit(campaign)
+
+    def line(unit) -> UnitLine:
+        counts = orders.get(unit.unit_id, {})
+        return UnitLine(unit.name, unit.rate, unit.expected, unit.overdue, counts.get("open", 0))
+
+    ranking = progress.ranking()
+    leading = [u for u in reversed(ranking) if u.done and (u.gap or 0) >= 0][:LEADING_UNITS]
+    lagging = [u for u in ranking if (u.gap or 0) < 0 or u.overdue][:LAGGING_UNITS]
+    owing: dict[int, list[str]] = {}
+    lagging_rows = (
+        Assignment.objects.filter(campaign=campaign)
+        .with_status(today=today)
+        .filter(overdue=True)
+        .select_related("indicator", "unit")
+        .order_by("indicator__sort_key", "unit__order")
+    )
+    indicators = {}
+    for assignment in lagging_rows:
+        indicators.setdefault(assignment.indicator_id, assignment.indicator)
+        owing.setdefault(assignment.indicator_id, []).append(assignment.unit.short_name)
+    lagging_indicators = [
+        IndicatorLine(ind.code, ind.title, owing[pk]) for pk, ind in list(indicators.items())[:LAGGING_INDICATORS]
+    ]
+
+    def in_period(field: str) -> Q:
+        return Q(**{f"{field}__year": year}) if year else Q()
+
+    evidence = Evidence.objects.filter(campaign=campaign)
+    evidence_counts = evidence.aggregate(
+        submitted=Count("id", filter=in_period("created_at") & ~Q(status=Evidence.Status.WITHDRAWN)),
+        approved=Count("id", filter=in_period("reviewed_at") & Q(status=Evidence.Status.APPROVED)),
+        returned=Count("id", filter=in_period("reviewed_at") & Q(status=Evidence.Status.RETURNED)),
+    )
+    rectifications = Rectification.objects.filter(finding__round__campaign=campaign).aggregate(
+        closed=Count("id", filter=Q(status=Rectification.Status.CLOSED)),
+        open=Count("id", filter=~Q(status=Rectification.Status.CLOSED)),
+        overdue=Count("id", filter=~Q(status=Rectification.Status.CLOSED) & Q(deadline__lt=today)),
+    )
+    rounds = SupervisionRound.objects.filter(campaign=campaign).filter(in_period("start_date"))
+    return ReportFigures(
+        county=campaign.county.name,
+        campaign=campaign.name,
+        office=campaign.office_name or f"{campaign.county.name}创建办",
+        as_of=today,
+        start_date=campaign.start_date,
+        target_date=campaign.target_date,
+        units_county=sum(1 for u in with_tasks if u.kind_code not in township_kinds),
+        units_township=sum(1 for u in with_tasks if u.kind_code in township_kinds),
+        indicators_total=progress.indicators_total,
+        indicators_complete=progress.indicators_complete,
+        bonus_total=progress.bonus_total,
+        bonus_complete=progress.bonus_complete,
+        assignments_total=progress.assignments_total,
+        assignments_done=progress.assignments_done,
+        time_ratio=progress.time_ratio,
+        work_ratio=progress.work_ratio,
+        double_half=progress.double_half,
+        pace=progress.pace,
+        areas=[AreaLine(f"{a.code}{a.title}", a.total, a.complete) for a in progress.areas],
+        leading_units=[line(u) for u in leading],
+        lagging_units=[line(u) for u in lagging],
+        lagging_indicators=lagging_indicators,
+        evidence_submitted=evidence_counts["submitted"],
+        evidence_approved=evidence_counts["approved"],
+        evidence_returned=evidence_counts["returned"],
+        web_links=EvidenceLink.objects.filter(evidence__in=evidence.exclude(status=Evidence.Status.WITHDRAWN))
+        .filter(in_period("evidence__created_at"))
+        .count(),
+        rounds=rounds.count(),
+        findings=Finding.objects.filter(round__in=rounds).count(),
+        orders_closed=rectifications["closed"],
+        orders_open=rectifications["open"],
+        orders_overdue=rectifications["overdue"],
+        bulletins_published=Bulletin.objects.filter(campaign=campaign, status=Bulletin.Status.PUBLISHED)
+        .filter(in_period("published_at"))
+        .count(),
+        year=year or today.year,
+    )

@@ -33,3 +33,20 @@ def progress_snapshot_all_task() -> int:
     for campaign_id in ids:
         progress_snapshot_task.delay(campaign_id)
     return len(ids)
+
+
+# An export of a whole campaign may run for hours; the heartbeat, not a time limit, detects a dead one.
+@shared_task(acks_late=True, time_limit=12 * 3600, soft_time_limit=12 * 3600 - 300)
+def package_export_task(export_id: int) -> bool:
+    """Build one queued package export (a redelivered or duplicate message finds nothing to claim)."""
+    from reports.services import package_export_run
+
+    return package_export_run(export_id)
+
+
+@shared_task
+def package_export_sweep_task() -> list[int]:
+    """Every few minutes: requeue exports whose worker was killed mid-build."""
+    from reports.services import package_export_sweep
+
+    return package_export_sweep()

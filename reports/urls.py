@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import dashboard, feedback
+from reports.views import dashboard, documents, feedback, packages
 
 app_name = "reports"
 
@@ -17,4 +17,12 @@ urlpatterns += [
     path("dashboard/units/<int:pk>/", dashboard.unit_dashboard, name="unit_dashboard"),
     path("dashboard/my-unit/", dashboard.my_unit_dashboard, name="my_unit_dashboard"),
     path("dashboard/ledger.xlsx", dashboard.ledger, name="ledger"),
+]
+
+urlpatterns += [
+    path("exports/", packages.package_list, name="package_list"),
+    path("exports/<int:pk>/", packages.package_detail, name="package_detail"),
+    path("exports/<int:pk>/retry/", packages.package_retry, name="package_retry"),
+    path("exports/<int:pk>/files/<str:name>", packages.package_download, name="package_download"),
+    path("reports/documents/", documents.report_documents, name="report_documents"),
 ]

@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evidence.tasks.link_check_all_task",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Every 5 minutes: requeue a package export whose worker was killed (its heartbeat stopped).
+    "package-export-sweep": {
+        "task": "reports.tasks.package_export_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -226,6 +231,14 @@ EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=50)
 EVIDENCE_ZIP_MAX_MEMBERS = env.int("EVIDENCE_ZIP_MAX_MEMBERS", default=1000)
 EVIDENCE_ZIP_MAX_TOTAL_BYTES = env.int("EVIDENCE_ZIP_MAX_TOTAL_BYTES", default=2 * 1024**3)
 EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=100)
+# Province-platform packages (DESIGN.md §3.7): a folder per export on a disk every worker shares.
+PACKAGE_ROOT = Path(env.str("PACKAGE_ROOT", default=str(BASE_DIR / "var" / "packages")))
+# A running export that has not reported progress for this long is taken to be dead and retried.
+PACKAGE_EXPORT_STALE_SECONDS = env.int("PACKAGE_EXPORT_STALE_SECONDS", default=10 * 60)
+PACKAGE_EXPORT_MAX_ATTEMPTS = env.int("PACKAGE_EXPORT_MAX_ATTEMPTS", default=3)
+# A volume larger than this gets no merged PDF (its files are still in it): the PDF library holds the
+# whole merged document in memory while writing it.
+PACKAGE_MERGE_MAX_BYTES = env.int("PACKAGE_MERGE_MAX_BYTES", default=64 * 1024 * 1024)
 # Outbound proxy for link checks ("" = direct); the only outbound call the portal makes.
 LINK_CHECK_PROXY = env.str("LINK_CHECK_PROXY", default="")
 LINK_CHECK_TIMEOUT = env.float("LINK_CHECK_TIMEOUT", default=10.0)

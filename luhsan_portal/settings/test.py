@@ -11,6 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"
+PACKAGE_ROOT = MEDIA_ROOT.parent / "test-packages"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests never reach out to the network unless a test turns this on against its local server.
 LINK_CHECK_ENABLED = False
