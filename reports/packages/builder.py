@@ -161,8 +161,8 @@ def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Con
         path.open("wb") as raw,
     ):
         writer = _HashingWriter(raw)
+        archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
         try:
-            archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
             cover_bytes = vp.cover_pdf(cover)
             manifest_files.append(_add_bytes(archive, "封面.pdf", cover_bytes))
             merged = merging.merged_pdf(cover, cover_bytes, volume, Path(work), converter)
@@ -190,6 +190,10 @@ def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Con
             }
             archive.writestr(_info("manifest.json"), json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
             archive.close()
+        except BaseException:
+            # Abandoned (the partial folder goes): stop the ZipFile from finishing itself into a closed file.
+            archive.fp = None
+            raise
         finally:
             sha256 = writer.hexdigest()
     return BuiltVolume(
@@ -283,7 +287,9 @@ def build_package(
     partial.mkdir(parents=True)
     try:
         converter = merging.Converter(work, shutil.which("soffice") is not None)
-        converter.prepare(entries, heartbeat=lambda: tick(0, 0))
+        converter.prepare(
+            [e for v in volumes if merging.may_merge(v, converter) for e in v.entries], heartbeat=lambda: tick(0, 0)
+        )
         built = []
         for volume in volumes:
             name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)

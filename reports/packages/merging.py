@@ -77,6 +77,15 @@ class Converter:
         return self.done.get(stored.sha256)
 
 
+def may_merge(volume, converter: Converter) -> bool:
+    """Whether a merged PDF is worth attempting: small enough, and every part a PDF, an image or an
+    office file that LibreOffice can convert."""
+    if not volume.entries or volume.size > settings.PACKAGE_MERGE_MAX_BYTES:
+        return False
+    allowed = {"pdf", *IMAGES, *(OFFICE if converter.enabled else ())}
+    return all(e.file.stored.kind in allowed for e in volume.entries)
+
+
 def toc_entries(volume, starts: list[int | None] | None = None, pages: list[int | None] | None = None, note=""):
     starts = starts or [None] * len(volume.entries)
     pages = pages or [None] * len(volume.entries)
@@ -100,7 +109,7 @@ def merged_pdf(cover, cover_bytes: bytes, volume, workdir: Path, converter: Conv
     """(merged PDF path, 目录 PDF bytes with start pages), or None when the volume cannot be merged:
     a part that is neither PDF, image nor converted office file, a damaged part, or a volume larger
     than PACKAGE_MERGE_MAX_BYTES."""
-    if not volume.entries or volume.size > settings.PACKAGE_MERGE_MAX_BYTES:
+    if not may_merge(volume, converter):
         return None
     parts: list[bytes | Path] = []
     for entry in volume.entries:

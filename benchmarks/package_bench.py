@@ -1,0 +1,314 @@
+"""Province-platform package export and verification at scale (issue: 5 GB in 20,000 files).
+
+Run:  .venv/bin/python benchmarks/package_bench.py                 (5 GiB, 20,000 files)
+      .venv/bin/python benchmarks/package_bench.py --gib 0.5 --files 2000   (quick run)
+
+Builds the demo county (SQLite in a temporary directory unless DATABASE_URL is set), then adds
+``--files`` approved evidence files totalling ``--gib`` GiB, spread over every assignment: real
+PDFs (a page with a JPEG scan), real JPEG photos, and a share of real DOCX/XLSX files, every one
+unique (content-addressed storage would otherwise store duplicates once). Then, in the same run:
+
+1. plain copy: a sequential read-and-copy (1 MiB chunks) of the same evidence files to a folder;
+2. export: ``manage.py export_package`` as its own process — wall time, throughput over the evidence
+   bytes, peak RSS of that process (VmHWM sampled every 50 ms, and the kernel's figure from wait4,
+   which also covers LibreOffice if it ran);
+3. the same export with merged PDFs switched off (PACKAGE_MERGE_MAX_BYTES=0), to separate the cost
+   of the merged volume PDFs (which write every PDF and image byte a second time) from the rest;
+4. ``manage.py verify_package`` on the package folder against ``sha256sum`` over the same files.
+
+Needs about 4 × GiB of free disk under the system temp directory (evidence, copy, two packages).
+"""
+
+import argparse
+import contextlib
+import hashlib
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MIB = 1024 * 1024
+TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def jpeg(rng: random.Random, size: int, base: bytes) -> bytes:
+    """A real JPEG of about ``size`` bytes: a noise photo padded with random comment segments (unique)."""
+    padding, need = [], max(size - len(base), 16)
+    while need > 0:
+        chunk = min(need, 65000)
+        padding.append(b"\xff\xfe" + (chunk + 2).to_bytes(2, "big") + rng.randbytes(chunk))
+        need -= chunk + 4
+    return base[:2] + b"".join(padding) + base[2:]
+
+
+def pdf_with(image: bytes) -> bytes:
+    """A one-page A4 PDF showing ``image`` (a JPEG), written by hand so that 20,000 of them are quick."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width 600 /Height 800 /ColorSpace /DeviceRGB /BitsPerComponent 8"
+        b" /Filter /DCTDecode /Length %d >>\nstream\n" % len(image) + image + b"\nendstream",
+    ]
+    content = b"q 500 0 0 700 47 71 cm /Im1 Do Q"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def office(rng: random.Random, kind: str, n: int) -> bytes:
+    buffer = io.BytesIO()
+    if kind == "docx":
+        from docx import Document
+
+        document = Document()
+        document.add_heading(f"鲁山县法治政府建设工作材料 第{n}号", level=1)
+        for i in range(rng.randint(3, 12)):
+            document.add_paragraph(f"第{i + 1}条 依法行政工作情况说明，编号 {rng.getrandbits(64):x}。" * 4)
+        document.save(buffer)
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["序号", "事项", "单位", "编号"])
+        for i in range(rng.randint(10, 60)):
+            sheet.append([i + 1, "行政许可事项", "鲁山县司法局", f"{rng.getrandbits(64):x}"])
+        book.save(buffer)
+    return buffer.getvalue()
+
+
+def add_evidence(files: int, total: int, office_share: float, seed: int = 11) -> tuple[int, int]:
+    """Write ``files`` unique blobs (``total`` bytes in all) into storage and approved evidence rows."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from django.utils import timezone
+    from PIL import Image
+
+    from accounts.models import User
+    from evidence.models import Evidence, EvidenceAssignment, EvidenceFile, StoredFile
+    from evidence.storage import blob_name
+    from indicators.models import Assignment, Campaign
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible data
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (600, 800), rng.randbytes(600 * 800 * 3)).save(photo, "JPEG", quality=40)
+    base = photo.getvalue()
+    campaign = Campaign.objects.get(name__contains="鲁山")
+    assignments = list(Assignment.objects.filter(campaign=campaign).values_list("id", "unit_id"))
+    authors = dict(User.objects.filter(role="liaison").values_list("unit_id", "id"))
+    office_id = User.objects.get(username="demo_office").pk
+    mean = total / files
+    written, stored_rows = 0, []
+    for n in range(files):
+        roll = rng.random()
+        if roll < office_share:
+            kind = "docx" if roll < office_share * 0.7 else "xlsx"
+            data = office(rng, kind, n)
+        else:
+            # Sizes spread from a few KB to ~12× the mean, most near it; the last file tops the total up.
+            remaining = total - written
+            size = max(int(rng.lognormvariate(0, 0.8) * mean * 0.72), 20_000)
+            size = min(size, max(remaining - 20_000 * (files - n - 1), 20_000))
+            kind = "pdf" if rng.random() < 0.65 else "jpg"
+            data = jpeg(rng, size, base)
+            if kind == "pdf":
+                data = pdf_with(data)
+        sha = hashlib.sha256(data).hexdigest()
+        path = Path(default_storage.path(blob_name(sha)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += len(data)
+        stored_rows.append(
+            StoredFile(sha256=sha, size=len(data), kind=kind, content_type=TYPES[kind], blob=blob_name(sha))
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        stored = StoredFile.objects.bulk_create(stored_rows, batch_size=2000)
+        position = 0
+        while position < len(stored):
+            batch = []
+            for _ in range(500):
+                if position >= len(stored):
+                    break
+                count = min(rng.choice((1, 1, 1, 2, 3)), len(stored) - position)
+                assignment_id, unit_id = rng.choice(assignments)
+                batch.append((assignment_id, unit_id, stored[position : position + count]))
+                position += count
+            evidence = Evidence.objects.bulk_create(
+                Evidence(
+                    campaign=campaign,
+                    unit_id=unit_id,
+                    title=f"批量佐证材料{i}",
+                    status=Evidence.Status.APPROVED,
+                    unclassified=True,
+                    created_by_id=authors[unit_id],
+                    reviewed_by_id=office_id,
+                    reviewed_at=now,
+                )
+                for i, (_a, unit_id, _s) in enumerate(batch, start=position)
+            )
+            EvidenceAssignment.objects.bulk_create(
+                EvidenceAssignment(evidence=e, assignment_id=a) for e, (a, _u, _s) in zip(evidence, batch, strict=True)
+            )
+            EvidenceFile.objects.bulk_create(
+                EvidenceFile(evidence=e, stored=s, name=f"材料{s.pk}.{s.kind}", order=k)
+                for e, (_a, _u, files_) in zip(evidence, batch, strict=True)
+                for k, s in enumerate(files_)
+            )
+    return files, written
+
+
+def plain_copy(sources: list[Path], target: Path) -> float:
+    target.mkdir(parents=True)
+    start = time.perf_counter()
+    for n, source in enumerate(sources):
+        with source.open("rb") as src, (target / str(n)).open("wb") as dst:
+            while chunk := src.read(MIB):
+                dst.write(chunk)
+    return time.perf_counter() - start
+
+
+def hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_measured(command: list[str], env: dict) -> tuple[float, float, float, str]:
+    """(seconds, sampled peak RSS MiB of the process, wait4 max RSS MiB, stdout)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = {"value": 0.0}
+    halt = threading.Event()
+
+    def sample():
+        with contextlib.suppress(OSError):
+            while not halt.wait(0.05):
+                peak["value"] = max(peak["value"], hwm_mib(process.pid))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    output = process.stdout.read().decode()
+    error = process.stderr.read().decode()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    halt.set()
+    thread.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command[2:4])} failed ({process.returncode}):\n{output}\n{error[-3000:]}")
+    return seconds, peak["value"], usage.ru_maxrss / 1024, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gib", type=float, default=5.0)
+    parser.add_argument("--files", type=int, default=20000)
+    parser.add_argument("--office-share", type=float, default=0.03, help="share of DOCX/XLSX files")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="package-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3"),
+        "DJANGO_SETTINGS_MODULE": "luhsan_portal.settings.base",
+        "DJANGO_MEDIA_ROOT": str(tmp / "media"),
+        "DJANGO_DEBUG": "false",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from evidence.models import StoredFile
+    from indicators.models import Campaign
+
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        start = time.perf_counter()
+        count, size = add_evidence(args.files, int(args.gib * 1024**3), args.office_share)
+        campaign = Campaign.objects.get(name__contains="鲁山")
+        from django.core.files.storage import default_storage
+
+        from evidence.storage import blob_name
+
+        blobs = [Path(default_storage.path(blob_name(s))) for s in StoredFile.objects.values_list("sha256", flat=True)]
+        evidence_bytes = sum(p.stat().st_size for p in blobs)
+        print(
+            f"database: {connection.vendor}; added {count} files, {size / MIB:.0f} MiB in "
+            f"{time.perf_counter() - start:.0f} s; all evidence files: {len(blobs)}, {evidence_bytes / MIB:.0f} MiB;"
+            f" LibreOffice: {'yes' if shutil.which('soffice') else 'no'}; CPUs: {os.cpu_count()}"
+        )
+        connection.close()
+
+        copy_s = plain_copy(blobs, tmp / "copy")
+        shutil.rmtree(tmp / "copy")
+        copy_rate = evidence_bytes / MIB / copy_s
+        print(f"plain copy:          {copy_s:7.1f} s  {copy_rate:7.1f} MiB/s")
+
+        manage = [sys.executable, "manage.py"]
+        results = {}
+        for label, extra in (("export (no merged PDF)", {"PACKAGE_MERGE_MAX_BYTES": "0"}), ("export (default)", {})):
+            out = tmp / ("package-" + ("plain" if extra else "default"))
+            seconds, sampled, kernel, output = run_measured(
+                [*manage, "export_package", "--campaign", str(campaign.pk), "--out", str(out), "-v", "0"],
+                {**env, **extra},
+            )
+            package_bytes = sum(p.stat().st_size for p in out.iterdir())
+            rate = evidence_bytes / MIB / seconds
+            results[label] = (out, seconds)
+            print(
+                f"{label:21s}{seconds:7.1f} s  {rate:7.1f} MiB/s of evidence  ratio to copy {rate / copy_rate:5.0%}"
+                f"  peak RSS {sampled:.0f} MiB (wait4 {kernel:.0f} MiB)  package {package_bytes / MIB:.0f} MiB"
+                f" in {len(list(out.glob('*.zip')))} volumes"
+            )
+        out = results["export (default)"][0]
+        files = sorted(p for p in out.iterdir() if p.is_file())
+        start = time.perf_counter()
+        subprocess.run(["sha256sum", *map(str, files)], check=True, stdout=subprocess.DEVNULL)
+        sha_s = time.perf_counter() - start
+        verify_s, sampled, _kernel, output = run_measured([*manage, "verify_package", str(out)], env)
+        package_bytes = sum(p.stat().st_size for p in files)
+        print(
+            f"sha256sum (package): {sha_s:7.1f} s  {package_bytes / MIB / sha_s:7.1f} MiB/s\n"
+            f"verify_package:      {verify_s:7.1f} s  {package_bytes / MIB / verify_s:7.1f} MiB/s"
+            f"  ratio to sha256sum {sha_s / verify_s:5.0%}  peak RSS {sampled:.0f} MiB  — {output.strip()}"
+        )
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
