@@ -6,9 +6,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test test-e2e lint format typecheck migrations-check reset-local-db worker beat
+.PHONY: install system-packages run test test-e2e lint format typecheck migrations-check reset-local-db worker beat
 
-install: $(VENV)/.installed static/vendor/.installed
+install: $(VENV)/.installed static/vendor/.installed system-packages
+
+# Optional system packages, installed when this machine lets us (root with apt, or passwordless sudo):
+# LibreOffice renders office files into the merged volume PDFs, and TrueType CJK fonts draw the
+# package covers. Without them the portal still works: office files are "原件附后" and covers fall
+# back to a built-in font. Set SKIP_SYSTEM_PACKAGES=1 to never try.
+SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-uming fonts-wqy-zenhei
+system-packages:
+	@if [ -z "$(SKIP_SYSTEM_PACKAGES)" ] && command -v apt-get >/dev/null && \
+	  { ! command -v soffice >/dev/null || ! test -f /usr/share/fonts/truetype/arphic/uming.ttc; }; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] && echo "" || echo "sudo -n" ); \
+	  echo "安装可选系统组件（LibreOffice、中文字体）…"; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; } \
+	    || echo "未能安装可选系统组件：办公文档将以原件附后，封面使用内置字体。"; \
+	fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11 或更高版本 (Python 3.11+ required)"; exit 1; }

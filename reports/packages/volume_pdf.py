@@ -1,5 +1,5 @@
-"""PDF parts of an exported volume (册): the cover (封面), the 目录, conversions of office files and
-images, and the merged, page-numbered PDF of the whole volume.
+"""PDF parts of an exported volume (册): the cover (封面) and the 目录 (drawn in front_matter, re-exported
+here), conversions of office files and images, and the merged, page-numbered PDF of the whole volume.
 
 Pure functions over plain data, no database. Every output is deterministic — the same inputs give
 byte-identical files — because the export package's hashes are compared between exports: no
@@ -14,11 +14,8 @@ import signal
 import subprocess
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-from django.template.loader import render_to_string
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import ArrayObject, ByteStringObject
@@ -27,15 +24,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-# reportlab wraps binary streams in ASCII85 by default: +25 % on every embedded photo. This module is
-# the project's only reportlab user, so the process-wide switch is safe.
+from reports.packages.front_matter import TocEntry, VolumeCover, cover_pdf, toc_pdf  # noqa: F401 - re-exported
+
+# reportlab wraps binary streams in ASCII85 by default: +25 % on every embedded photo and font. This
+# module and front_matter are the project's only reportlab users, so the process-wide switch is safe.
 rl_config.useA85 = 0
 
-TEMPLATE = "reports/volume_cover.html"
 OFFICE_SUFFIXES = {".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".wps", ".et", ".dps", ".odt", ".ods", ".rtf"}
 ZIP_SUFFIXES = {".docx", ".xlsx", ".pptx", ".odt", ".ods"}
 CONVERT_TIMEOUT = 120  # seconds; a stuck soffice must not hold an export worker forever
-LEVELS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
 _MM = 72 / 25.4
 IMAGE_MARGIN = 15 * _MM  # the stamped page number sits in the bottom margin, clear of the picture
 MAX_IMAGE_PIXELS = 3600  # ~300 dpi over A4's long side: sharp in print, no 50 MB phone photos
@@ -46,66 +43,6 @@ class VolumeMergeError(Exception):
 
     The caller catches it and exports the volume without a merged PDF; str() is a Chinese message
     naming the part, fit for the export log."""
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    number: int  # 序号
-    unit: str  # 单位简称
-    title: str  # material title
-    file_name: str  # name inside the volume
-    kind: str  # "pdf", "jpg", "docx", "mp4", …
-    pages: int | None  # pages in the merged PDF (None if not merged)
-    start_page: int | None  # first page number in the merged PDF (None if not merged)
-    approved_at: str  # "2026-10-12"
-    note: str = ""  # "原件附后"
-
-
-@dataclass(frozen=True)
-class VolumeCover:
-    campaign: str
-    county: str
-    volume_number: int
-    volume_count: int
-    indicator_path: list[str]
-    title: str
-    units: list[str]
-    file_count: int
-    compiled_by: str
-    compiled_on: date
-
-
-def _render(context: dict) -> bytes:
-    # Imported here: WeasyPrint loads Pango and fontconfig, which most callers of this module never need.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(TEMPLATE, context)
-    # Only data: URIs may load, so no text in a title can make the server fetch a URL.
-    document = HTML(string=html, base_url="about:blank", url_fetcher=URLFetcher(allowed_protocols={"data"}))
-    # A fixed identifier: without one WeasyPrint writes no /ID; with one derived from the content the
-    # trailer stays stable and still differs between different covers. No dcterms.created → no /CreationDate.
-    ident = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    return document.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
-
-
-def cover_pdf(cover: VolumeCover) -> bytes:
-    """The volume's cover (封面) as a one-page A4 PDF: campaign, title, indicator path, 第N册/共M册,
-    units, file count, compiled by/on."""
-    path = [(LEVELS[i] if i < len(LEVELS) else "指标", text) for i, text in enumerate(cover.indicator_path)]
-    d = cover.compiled_on
-    # A cover names a dozen units at most; more would crowd out the volume number.
-    units = "、".join(cover.units[:12]) + (f"等{len(cover.units)}个单位" if len(cover.units) > 12 else "")
-    compiled_on = f"{d.year}年{d.month}月{d.day}日"
-    return _render({"cover": cover, "is_toc": False, "path": path, "units": units, "compiled_on": compiled_on})
-
-
-def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
-    """The volume's 目录 as an A4 table (序号, 单位, 材料, 文件, 页码) that may span several pages.
-
-    页码 is the entry's start page in the merged PDF, else its note (default "原件附后")."""
-    attached = any(e.start_page is None for e in entries)
-    return _render({"cover": cover, "is_toc": True, "entries": entries, "attached": attached})
 
 
 def office_to_pdf(path: Path, workdir: Path) -> Path | None:

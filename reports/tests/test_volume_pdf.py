@@ -3,9 +3,11 @@ page-numbered, byte-for-byte reproducible volume. No database."""
 
 import hashlib
 import io
+import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -14,8 +16,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
+from reportlab.pdfgen.canvas import Canvas
 
-from reports.packages import volume_pdf
+from reports.packages import front_matter, volume_pdf
 from reports.packages.volume_pdf import (
     TocEntry,
     VolumeCover,
@@ -59,10 +62,16 @@ def text(pdf: bytes | Path, page: int | None = None) -> str:
     return re.sub(r"\s+", "", out.decode())
 
 
-def weasy(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
+def pages(*texts: str, landscape: bool = False) -> bytes:
+    """A plain PDF with one A4 page per text, the text in the front matter's CJK font."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(842, 595) if landscape else (595, 842), invariant=1)
+    for page_text in texts:
+        canvas.setFont(front_matter.fonts().heading, 24)
+        canvas.drawString(72, 500, page_text)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
 
 
 def picture(fmt: str, size=(800, 1200)) -> bytes:
@@ -94,15 +103,124 @@ def test_cover_is_deterministic_without_dates():
     assert other != first
 
 
-def test_cover_stays_one_page_with_long_texts():
+@pytest.mark.parametrize("units", [25, 40])
+def test_cover_stays_one_page_with_long_texts(units):
     crowded = VolumeCover(
-        **{**COVER.__dict__, "units": [f"第{i}个责任单位名称很长的局" for i in range(40)], "title": "指标" * 40}
+        **{
+            **COVER.__dict__,
+            "units": [f"第{i}个责任单位名称很长的局" for i in range(units)],
+            "title": "指标" * 100,
+            "indicator_path": [*COVER.indicator_path, "2 行政许可事项清单编制并动态管理" * 3, "3 行政审批制度改革"],
+            "volume_number": 104,
+            "volume_count": 104,
+        }
     )
     pdf = cover_pdf(crowded)
     assert count_pages(pdf) == 1
     if shutil.which("pdftotext"):
         content = text(pdf)
-        assert "第11个责任单位名称很长的局等40个单位" in content and "第2册" in content
+        assert f"第11个责任单位名称很长的局等{units}个单位" in content and "第104册" in content
+        assert "指标" * 100 in content and "编制日期2026年11月24日" in content
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, bool]:
+    """BaseFont → whether it is embedded as a TrueType program with a ToUnicode map."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            fonts[str(font["/BaseFont"])] = embedded and "/ToUnicode" in font
+    return fonts
+
+
+@needs_poppler
+@pytest.mark.skipif(
+    not all(path.is_file() for path, _ in front_matter.BODY_FONTS + front_matter.HEADING_FONTS),
+    reason="fonts-arphic-uming or fonts-wqy-zenhei missing",
+)
+def test_front_matter_embeds_uming_and_zenhei_as_real_text():
+    assert front_matter.fonts().body.startswith("VolumeCJK-uming-")
+    assert front_matter.fonts().heading.startswith("VolumeCJK-wqy-zenhei-")
+    for pdf in (cover_pdf(COVER), toc_pdf(COVER, ENTRIES)):
+        fonts = embedded_fonts(pdf)
+        assert any("UMingCN" in name and ok for name, ok in fonts.items()), fonts
+        assert any("WenQuanYiZenHei" in name and ok for name, ok in fonts.items()), fonts
+    content = text(cover_pdf(COVER))
+    assert "佐" in content and "证" in content and "司法局" in content and "县委编办" in content
+
+
+def test_mapped_font_file_subsets_like_a_read_one():
+    """front_matter memory-maps font files behind reportlab's back; the subsets must not change."""
+    path, subfont = front_matter.BODY_FONTS[0]
+    if not path.is_file():
+        pytest.skip(f"{path} missing")
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    index = front_matter._subfont_index(path, subfont)
+    mapped = TTFontFile(front_matter._MappedFile(path), subfontIndex=index)
+    read = TTFontFile(str(path), subfontIndex=index)
+    assert mapped.charToGlyph == read.charToGlyph and mapped.glyphPos == read.glyphPos
+    codes = [0, 32, *map(ord, "佐证材料第册目录鲁山县（）·、0123456789ABCabc")]
+    assert mapped.makeSubset(codes) == read.makeSubset(codes)
+
+
+def test_without_truetype_cjk_fonts_falls_back_to_stsong(monkeypatch):
+    monkeypatch.setattr(front_matter, "BODY_FONTS", [(Path("/nonexistent/uming.ttc"), "CN")])
+    monkeypatch.setattr(front_matter, "HEADING_FONTS", [(Path("/nonexistent/wqy-zenhei.ttc"), 0)])
+    monkeypatch.setattr(front_matter, "_fc_list", list)
+    monkeypatch.setattr(front_matter, "_registered", {})
+    monkeypatch.setattr(front_matter, "_fonts", None)
+    assert front_matter.fonts() == front_matter.Fonts(body="STSong-Light", heading="STSong-Light")
+    cover, toc = cover_pdf(COVER), toc_pdf(COVER, ENTRIES)
+    assert count_pages(cover) == 1 and count_pages(toc) == 1
+    assert b"/STSong-Light" in cover and b"/STSong-Light" in toc
+    assert b"/FontFile2" not in cover  # a CID font every reader has, not embedded
+    assert cover_pdf(COVER) == cover
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig (fc-list) missing")
+def test_fontconfig_finds_a_truetype_font_when_the_known_paths_are_missing(monkeypatch):
+    found = front_matter._fc_list()
+    if not found:
+        pytest.skip("fontconfig lists no TrueType Chinese font")
+    monkeypatch.setattr(front_matter, "BODY_FONTS", [])
+    monkeypatch.setattr(front_matter, "HEADING_FONTS", [])
+    monkeypatch.setattr(front_matter, "_fonts", None)
+    assert front_matter.fonts().body.startswith("VolumeCJK-")
+    assert any(embedded_fonts(cover_pdf(COVER)).values())
+
+
+LOAD = """
+import dataclasses, json, resource, sys, time
+from datetime import date
+sys.path.insert(0, ".")
+from reports.packages.volume_pdf import TocEntry, VolumeCover, cover_pdf, toc_pdf
+from reports.packages.front_matter import fonts
+
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+cover = VolumeCover("鲁山县创建省级法治政府建设示范县", "鲁山县", 1, 104, ["一、政府职能依法全面履行", "1. 权责清单"],
+                    "权责清单动态调整并集中公开", ["司法局", "县委编办"], 9, "指挥部办公室", date(2026, 11, 24))
+title = "关于印发《鲁山县行政执法公示制度》的通知"
+entries = [TocEntry(i, "县人社局", f"{title}{i}", f"县人社局-{i}.pdf", "pdf", 1, 2 + i, "2026-10-12")
+           for i in range(1, 13)]
+before, started = rss(), time.perf_counter()
+for number in range(1, 105):
+    volume = dataclasses.replace(cover, volume_number=number, title=f"指标{number} 权责清单动态调整并集中公开")
+    assert cover_pdf(volume) and toc_pdf(volume, entries)
+print(json.dumps({"seconds": time.perf_counter() - started, "before": before, "after": rss(), "fonts": str(fonts())}))
+"""
+
+
+def test_104_covers_and_tocs_are_fast_and_lean():
+    """A package has ~104 volumes and its export process must stay under 200 MB (WeasyPrint took ~0.3 s
+    and went to ~1 GB). Measured in a fresh process, whose peak RSS is not this test run's."""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", LOAD], cwd=root, capture_output=True, text=True, check=True)
+    measured = json.loads(result.stdout)
+    assert measured["seconds"] < 10, measured
+    assert measured["after"] - measured["before"] < 150, measured  # MB, font loading included
 
 
 @needs_poppler
@@ -171,7 +289,7 @@ def test_image_garbage_raises_merge_error():
 
 
 def test_count_pages_of_bytes_and_paths(tmp_path):
-    two = weasy("<p style='break-after:page'>一</p><p>二</p>")
+    two = pages("一", "二")
     (tmp_path / "two.pdf").write_bytes(two)
     assert count_pages(two) == 2
     assert count_pages(tmp_path / "two.pdf") == 2
@@ -196,8 +314,8 @@ def volume_parts() -> list[bytes]:
     return [
         cover_pdf(COVER),
         toc_pdf(COVER, ENTRIES),
-        weasy("<style>@page{size:A4}</style><h1 style='break-after:page'>第一页</h1><h1>第二页</h1>"),
-        weasy("<style>@page{size:A4 landscape}</style><h1>横向表格</h1>"),
+        pages("第一页", "第二页"),
+        pages("横向表格", landscape=True),
         image_to_pdf(picture("PNG")),
         odd_pages(),
     ]

@@ -34,7 +34,15 @@ onReady(() => {
     if (form.dataset.submitted) { event.preventDefault(); return; }
     if (form.method.toLowerCase() === "post") {
       form.dataset.submitted = "1";
-      form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => b.setAttribute("aria-busy", "true"));
+      const buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+      buttons.forEach((b) => b.setAttribute("aria-busy", "true"));
+      // A form that answers with a file download stays on the page: let it be used again shortly.
+      if ("download" in form.dataset) {
+        setTimeout(() => {
+          delete form.dataset.submitted;
+          buttons.forEach((b) => b.removeAttribute("aria-busy"));
+        }, 3000);
+      }
     }
   });
 
