@@ -327,7 +327,7 @@ def run_city(args) -> None:
         plan = [line for (line,) in cursor.fetchall()]
     print(f"\nEXPLAIN ANALYZE of the slowest statement ({ms:.1f} ms), first 15 of {len(plan)} lines, then its summary:")
     print("\n".join(plan[:15] + ["…"] + [line for line in plan[15:] if line.lstrip().startswith(SUMMARY)]))
-    print(f"({sum('hashed SubPlan' in line for line in plan)} plan lines use a hashed SubPlan)")
+    print(f"({sum(line.lstrip().startswith('SubPlan') for line in plan)} SubPlan nodes in the full plan)")
 
 
 def recreate_database(url: str, drop_only: bool = False) -> None:

@@ -83,7 +83,7 @@ class Fonts:
 
 
 _fonts: Fonts | None = None
-_registered: dict[tuple[Path, int | str], str | None] = {}
+_registered: dict[tuple[Path, int], str | None] = {}  # (file, subfont index) → name
 _lock = threading.Lock()
 
 
@@ -138,22 +138,26 @@ class _MappedFile:
 def _subfont_index(path: Path, subfont: int | str) -> int:
     if isinstance(subfont, int):
         return subfont
-    index = 0
-    while True:  # TTFontFile raises once the index runs past the collection
+    index, count = 0, 1
+    while index < count:
         face = TTFontFile(_MappedFile(path), charInfo=0, subfontIndex=index)
         if subfont in face.familyName.decode("utf-8", "replace"):
             return index
-        index += 1
+        index, count = index + 1, getattr(face, "numSubfonts", 1)  # a plain .ttf has one font
+    raise LookupError(f"{path} has no font whose family name contains {subfont!r}")
 
 
 def _register(path: Path, subfont: int | str) -> str | None:
     """Register one TrueType font once per process; its reportlab name, or None if it is unusable."""
-    key = (path, subfont)
+    try:
+        index = _subfont_index(path, subfont)
+    except Exception:  # noqa: BLE001 - missing, not TrueType, or no such subfont
+        return None
+    key = (path, index)
     if key not in _registered:
         _registered[key] = None
+        name = f"VolumeCJK-{path.stem}-{index}"
         try:
-            index = _subfont_index(path, subfont)
-            name = f"VolumeCJK-{path.stem}-{index}"
             try:
                 font = TTFont(name, _MappedFile(path), subfontIndex=index, shapable=False)
             except Exception:  # noqa: BLE001 - a reportlab that reads files differently: load it the plain way
@@ -161,7 +165,7 @@ def _register(path: Path, subfont: int | str) -> str | None:
             if all(ord(char) in font.face.charToGlyph for char in PROBE):
                 pdfmetrics.registerFont(font)
                 _registered[key] = name
-        except Exception:  # noqa: BLE001, S110 - missing, CFF-outlined or broken: try the next font
+        except Exception:  # noqa: BLE001, S110 - CFF outlines or a broken file: the caller tries the next font
             pass
     return _registered[key]
 
@@ -193,7 +197,7 @@ def fonts() -> Fonts:
     """The fonts for the front matter, found and registered on first use, then cached for the process:
     AR PL UMing CN for text, WenQuanYi Zen Hei for headings (each falls back to the other), then any
     TrueType Chinese font fontconfig lists, and STSong-Light if there is none, so an export never fails."""
-    global _fonts  # noqa: PLW0603
+    global _fonts
     with _lock:
         if _fonts is None:
             body = next(filter(None, (_register(*candidate) for candidate in BODY_FONTS)), None)
