@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from evidence.storage import blob_open
 from reports.packages import collect, merging
@@ -207,10 +208,18 @@ def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Con
     )
 
 
+def _sheet(book: Workbook, title: str, widths: list[int]):
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    return sheet
+
+
 def _sheets(folder: Path, campaign, built_volumes, volumes, links) -> list[dict]:
-    toc = Workbook()
-    sheet = toc.active
-    sheet.title = "目录"
+    # Write-only workbooks stream their rows: a 20,000-row 目录 would otherwise hold ~90 MB of cells.
+    toc = Workbook(write_only=True)
+    sheet = _sheet(toc, "目录", [8, 30, 10, 24, 36, 70, 14, 20, 14])
     sheet.append(
         ["册号", "分册", "指标编号", "单位", "材料", "文件（册内路径）", "大小（字节）", "SHA-256", "审核通过"]
     )
@@ -229,9 +238,8 @@ def _sheets(folder: Path, campaign, built_volumes, volumes, links) -> list[dict]
                     collect.approved_on(entry),
                 ]
             )
-    links_book = Workbook()
-    link_sheet = links_book.active
-    link_sheet.title = "网络检索链接"
+    links_book = Workbook(write_only=True)
+    link_sheet = _sheet(links_book, "网络检索链接", [10, 30, 24, 30, 50, 20, 12, 10, 18])
     link_sheet.append(["指标编号", "指标", "单位", "材料", "网址", "网站或公众号", "发布日期", "检测结果", "检测时间"])
     for link, indicators in links:
         for indicator in indicators:

@@ -222,19 +222,21 @@ def _width(text: str, font: str, size: float, space: float = 0) -> float:
 
 
 def _wrap(text: str, font: str, size: float, width: float, space: float = 0) -> list[str]:
-    lines, line = [], ""
+    # Widths add up token by token (TrueType CJK has no kerning here), so a line is measured once.
+    lines, line, used = [], "", 0.0
     for token in _TOKEN.findall(" ".join(text.split())):
         if _width(token, font, size, space) > width:  # a Latin word wider than the line: break anywhere
             tokens = list(token)
         else:
             tokens = [token]
         for part in tokens:
-            fits = _width(line + part, font, size, space) <= width
-            if line and not fits and part not in _NO_LINE_START:
+            advance = _width(part, font, size, space)
+            if line and used + advance > width and part not in _NO_LINE_START:
                 lines.append(line.rstrip())
-                line = part.lstrip()
+                line, used = part.lstrip(), _width(part.lstrip(), font, size, space)
             else:
                 line += part
+                used += advance
     return [*lines, line.rstrip()] if line.strip() or not lines else lines
 
 
@@ -438,9 +440,15 @@ class _Heading(Flowable):
         )
 
 
+# Columns of the 目录: (heading, width, font size); padding is 1.6 mm each side. Cells are plain strings
+# wrapped here: ~10× faster than Paragraphs, and a 20,000-file package has 20,000 目录 rows.
+TOC_COLUMNS = (("序号", 11 * mm, 10), ("单位", 26 * mm, 10), ("材料", 56 * mm, 10.5), ("文件", 39 * mm, 8.5))
+TOC_COLUMNS += (("审核通过", 20 * mm, 8.5), ("页码", 18 * mm, 10))
+
+
 def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
-    """The volume's 目录 as an A4 table (序号, 单位, 材料, 文件, 页码) that may span several pages; the
-    header row repeats on each page and rows are never split.
+    """The volume's 目录 as an A4 table (序号, 单位, 材料, 文件, 审核通过, 页码) that may span several pages;
+    the header row repeats on each page and rows are never split.
 
     页码 is the entry's start page in the merged PDF, else its note (default "原件附后")."""
     f = fonts()
@@ -450,30 +458,35 @@ def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
             "toc", **{"fontName": font, "fontSize": size, "leading": 1.4 * size, **kwargs}, wordWrap="CJK"
         )
 
-    cell, centred, unit = style(11), style(11, alignment=TA_CENTER), style(10, alignment=TA_CENTER)
-    header, meta, file_name = style(11, f.heading, alignment=TA_CENTER), style(8.5, textColor=GREY), style(9)
-    attached = style(9.5, alignment=TA_CENTER)
-    rows = [[Paragraph(text, header) for text in ("序号", "单位", "材料", "文件", "页码")]]
+    pad = 1.6 * mm
+    rows = [[heading for heading, _w, _s in TOC_COLUMNS]]
     for e in entries:
-        note = f" · {escape(e.note)}" if e.note and e.start_page is not None else ""
-        material = [Paragraph(escape(e.title), cell), Paragraph(f"审核通过 {escape(e.approved_at)}{note}", meta)]
-        page = Paragraph(str(e.start_page), centred) if e.start_page is not None else None
-        page = page or Paragraph(escape(e.note or "原件附后"), attached)
-        number = Paragraph(str(e.number), centred)
+        page = str(e.start_page) if e.start_page is not None else (e.note or "原件附后")
+        if e.note and e.start_page is not None:
+            page = f"{page}\n{e.note}"
+        texts = (str(e.number), e.unit, e.title, e.file_name, e.approved_at, page)
         rows.append(
-            [number, Paragraph(escape(e.unit), unit), material, Paragraph(escape(e.file_name), file_name), page]
+            [
+                "\n".join(_wrap(text, f.body, size, width - 2 * pad))
+                for text, (_h, width, size) in zip(texts, TOC_COLUMNS, strict=True)
+            ]
         )
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.6, black),
         ("BACKGROUND", (0, 0), (-1, 0), Color(0.93, 0.93, 0.93)),
+        ("FONT", (0, 0), (-1, 0), f.heading, 10.5, 14),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        *((side, (0, 0), (-1, -1), 1.6 * mm) for side in ("LEFTPADDING", "RIGHTPADDING")),
+        *((side, (0, 0), (-1, -1), pad) for side in ("LEFTPADDING", "RIGHTPADDING")),
         *((side, (0, 0), (-1, -1), 1.4 * mm) for side in ("TOPPADDING", "BOTTOMPADDING")),
+        *(("FONT", (i, 1), (i, -1), f.body, size, 1.35 * size) for i, (_h, _w, size) in enumerate(TOC_COLUMNS)),
+        *(("ALIGN", (i, 1), (i, -1), "CENTER") for i in (0, 1, 4, 5)),
+        ("TEXTCOLOR", (4, 1), (4, -1), GREY),
     ]
     if not entries:
-        rows.append([Paragraph("（本册无材料）", centred), "", "", "", ""])
-        commands.append(("SPAN", (0, 1), (-1, 1)))
-    table = Table(rows, colWidths=[13 * mm, 28 * mm, 60 * mm, 52 * mm, 17 * mm], repeatRows=1, splitInRow=0)
+        rows.append(["（本册无材料）", "", "", "", "", ""])
+        commands += [("SPAN", (0, 1), (-1, 1)), ("ALIGN", (0, 1), (-1, 1), "CENTER")]
+    table = Table(rows, colWidths=[w for _h, w, _s in TOC_COLUMNS], repeatRows=1, splitInRow=0)
     table.setStyle(TableStyle(commands))
     subtitle = f"{cover.county} · 第{cover.volume_number}册（共{cover.volume_count}册） · {cover.title}"
     story = [

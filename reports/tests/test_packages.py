@@ -382,3 +382,26 @@ def test_export_command_never_deletes_a_folder_that_is_not_a_package(campaign, a
     call_command("export_package", "--campaign", str(campaign.pk), "--out", str(package), verbosity=0)
     assert not (package / "旧文件.zip").exists()
     assert verify(package).problems == []
+
+
+def test_collecting_a_package_runs_a_fixed_number_of_queries(campaign, approved, submit, office, png_bytes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.packages.collect import collect
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            _campaign, _indicators, entries, links = collect(Options(campaign_id=campaign.pk))
+            # Everything the builder reads from the rows.
+            read = [(e.manifest(), e.evidence.unit.name, e.file.stored.blob) for e in entries]
+            read += [link.evidence.unit.name for link, _served in links]
+            assert read
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(5):
+        evidence_approve(
+            evidence=submit(codes=("2",), title=f"补充{n}", files=[upload("p.png", png_bytes)]), actor=office
+        )
+    assert count() == before

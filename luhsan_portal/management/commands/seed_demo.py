@@ -30,6 +30,7 @@ class Command(BaseCommand):
         from evidence.demo import seed_evidence
         from indicators.demo import seed_campaign, seed_framework
         from luhsan_portal.models import ensure_reference_data
+        from reports.demo import seed_package
         from reports.services import progress_snapshot_record
         from supervision.demo import seed_supervision
         from units.demo import seed_county
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             created = seed_evidence(campaign, office)
             findings = seed_supervision(campaign, office)
             bulletins = seed_bulletins(campaign, office)
+            package = seed_package(campaign, office)
             # A weekly trend since the start, rebuilt from the submissions' own dates, then today.
             import datetime as dt
 
@@ -60,6 +62,11 @@ class Command(BaseCommand):
             self.stdout.write(f"已生成 {created} 份演示材料（待审核、已退回、已通过、已撤回等各种状态）。")
         if bulletins:
             self.stdout.write(f"已生成 {bulletins} 期工作简报（含草稿）和公开专栏文章。")
+        if package is not None:
+            package.refresh_from_db()
+            volumes = package.volumes.count()
+            status = package.get_status_display()
+            self.stdout.write(f"已生成演示材料包（{status}，{volumes} 册、{package.files_total} 个文件）。")
         if findings:
             self.stdout.write(f"已生成两轮督导，{findings} 个督导问题及整改（待整改、整改中、待复核、已销号、逾期）。")
         self.stdout.write(
