@@ -57,7 +57,11 @@ class AssignmentQuerySet(ScopedQuerySet):
         if as_of is not None and today is None:
             today = timezone.localtime(as_of).date()
         today = today or timezone.localdate()
-        serving_rows = EvidenceAssignment.objects.filter(assignment_id=OuterRef("pk"))
+        # The campaign condition changes no result (a submission serves assignments of its own campaign)
+        # but lets PostgreSQL build its hashed subplans from one campaign's rows instead of a city's.
+        serving_rows = EvidenceAssignment.objects.filter(
+            assignment_id=OuterRef("pk"), evidence__campaign_id=OuterRef("campaign_id")
+        )
 
         def serving(status: str):
             if as_of is None:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages: session, user, campaigns; API lists: session, user, count, page (+ prefetches).
 PINNED = {
-    "/": 8,  # + figures: per-indicator, nodes, per-unit, units; broken links
+    "/": 7,  # + figures: assignments with status, nodes, units; broken links
     "/indicators/": 7,  # + nodes, their methods, leads, framework list
     "/indicators/{indicator}/": 6,  # + indicator, methods, assignments
     "/assignments/": 7,  # + indicators, assignments, area and unit filter lists
