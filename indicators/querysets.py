@@ -44,28 +44,38 @@ class AssignmentQuerySet(ScopedQuerySet):
     scope_unit_field = "unit"
     scope_county_field = "campaign__county"
 
-    def with_status(self, today=None, as_of=None) -> "AssignmentQuerySet":
+    def with_status(self, today=None, as_of=None, campaign=None) -> "AssignmentQuerySet":
         """Annotate ``status`` and ``overdue`` exactly as DESIGN.md §3.1 defines them (one place).
 
         Derived from the submissions serving the assignment, withdrawn ones ignored: approved, else
         pending, else returned, else not submitted; a waiver by the office overrides all of them.
         With ``as_of`` (an aware datetime) the status is the one the assignment had at that moment,
         read from the submissions' own timestamps — how a past day's figures are recomputed.
+
+        Give ``campaign`` when every row belongs to it (a whole campaign's figures): the subqueries
+        then become uncorrelated sets of that campaign's assignment ids, which PostgreSQL hashes once
+        instead of probing per row — 6,000 rows cost one pass over the campaign's submissions.
         """
         from evidence.models import EvidenceAssignment
 
         if as_of is not None and today is None:
             today = timezone.localtime(as_of).date()
         today = today or timezone.localdate()
-        # The campaign condition changes no result (a submission serves assignments of its own campaign)
-        # but lets PostgreSQL build its hashed subplans from one campaign's rows instead of a city's.
-        serving_rows = EvidenceAssignment.objects.filter(
-            assignment_id=OuterRef("pk"), evidence__campaign_id=OuterRef("campaign_id")
-        )
+        if campaign is not None:
+            serving_rows = EvidenceAssignment.objects.filter(evidence__campaign_id=getattr(campaign, "pk", campaign))
+        else:
+            # The campaign condition changes no result (a submission serves assignments of its own
+            # campaign) but keeps PostgreSQL's subplans to one campaign's rows instead of a city's.
+            serving_rows = EvidenceAssignment.objects.filter(
+                assignment_id=OuterRef("pk"), evidence__campaign_id=OuterRef("campaign_id")
+            )
+
+        def exists(rows) -> Q | Exists:
+            return Q(pk__in=rows.values("assignment_id")) if campaign is not None else Exists(rows)
 
         def serving(status: str):
             if as_of is None:
-                return Exists(serving_rows.filter(evidence__status=status))
+                return exists(serving_rows.filter(evidence__status=status))
             decided = Q(evidence__reviewed_at__lte=as_of)
             if status == "pending":
                 still_open = (
@@ -73,8 +83,8 @@ class AssignmentQuerySet(ScopedQuerySet):
                     | (Q(evidence__status__in=["approved", "returned"]) & ~decided)
                     | Q(evidence__status="withdrawn", evidence__withdrawn_at__gt=as_of)
                 )
-                return Exists(serving_rows.filter(Q(evidence__created_at__lte=as_of) & still_open))
-            return Exists(serving_rows.filter(decided, evidence__status=status))
+                return exists(serving_rows.filter(Q(evidence__created_at__lte=as_of) & still_open))
+            return exists(serving_rows.filter(decided, evidence__status=status))
 
         waived = Q(waived_at__isnull=False) if as_of is None else Q(waived_at__lte=as_of)
         status = Case(

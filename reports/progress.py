@@ -173,7 +173,7 @@ def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> Ca
     # repeat the status expression (three EXISTS) for every figure — twelve subqueries per unit.
     rows = (
         Assignment.objects.filter(campaign=campaign)
-        .with_status(today, as_of=as_of)
+        .with_status(today, as_of=as_of, campaign=campaign)
         .order_by()
         .values_list("indicator_id", "unit_id", "role", "due_date", "status", "overdue")
     )

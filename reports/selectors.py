@@ -15,7 +15,7 @@ def feedback_sheets(*, campaign: Campaign, units: list[Unit]) -> list[FeedbackSh
     rows: dict[int, list[FeedbackRow]] = {u.pk: [] for u in units}
     assignments = (
         Assignment.objects.filter(campaign=campaign, unit_id__in=list(rows))
-        .with_status()
+        .with_status(campaign=campaign)
         .with_latest_return()
         .with_last_submission()
         .filter(status__in=OPEN)
@@ -101,7 +101,7 @@ def indicator_states(campaign: Campaign, progress) -> list[dict]:
     counts = {
         row["indicator_id"]: row
         for row in Assignment.objects.filter(campaign=campaign)
-        .with_status()
+        .with_status(campaign=campaign)
         .values("indicator_id")
         .annotate(n=Count("id"), done=Count("id", filter=Q(status__in=DONE)))
     }
@@ -159,7 +159,7 @@ def report_figures(campaign: Campaign, *, today=None, year: int | None = None):
     owing: dict[int, list[str]] = {}
     lagging_rows = (
         Assignment.objects.filter(campaign=campaign)
-        .with_status(today=today)
+        .with_status(today=today, campaign=campaign)
         .filter(overdue=True)
         .select_related("indicator", "unit")
         .order_by("indicator__sort_key", "unit__order")

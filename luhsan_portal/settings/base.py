@@ -240,9 +240,9 @@ PACKAGE_ROOT = Path(env.str("PACKAGE_ROOT", default=str(BASE_DIR / "var" / "pack
 # A running export that has not reported progress for this long is taken to be dead and retried.
 PACKAGE_EXPORT_STALE_SECONDS = env.int("PACKAGE_EXPORT_STALE_SECONDS", default=10 * 60)
 PACKAGE_EXPORT_MAX_ATTEMPTS = env.int("PACKAGE_EXPORT_MAX_ATTEMPTS", default=3)
-# A volume larger than this gets no merged PDF (its files are still in it): the PDF library holds the
-# whole merged document in memory while writing it.
-PACKAGE_MERGE_MAX_BYTES = env.int("PACKAGE_MERGE_MAX_BYTES", default=64 * 1024 * 1024)
+# A volume with more evidence than this gets no merged PDF (its files are still in it): merging writes
+# every byte a second time, so this bounds the time one huge volume adds. Memory does not depend on it.
+PACKAGE_MERGE_MAX_BYTES = env.int("PACKAGE_MERGE_MAX_BYTES", default=512 * 1024 * 1024)
 # Outbound proxy for link checks ("" = direct); the only outbound call the portal makes.
 LINK_CHECK_PROXY = env.str("LINK_CHECK_PROXY", default="")
 LINK_CHECK_TIMEOUT = env.float("LINK_CHECK_TIMEOUT", default=10.0)

@@ -2,8 +2,9 @@
 
 Conversions are done once per export (LibreOffice starts once per batch of files, and a file that
 serves several indicators is converted once). A volume gets a merged PDF only when every part is a
-PDF, an image or a converted office file, and when it is small enough to merge within the export's
-memory bound: pypdf holds the merged document in memory until it writes it.
+PDF, an image or a converted office file, and when its evidence is at most PACKAGE_MERGE_MAX_BYTES
+(merging re-writes every byte once more, so the cap bounds the time a very large volume adds).
+Parts reach qpdf as files: memory stays flat whatever the volume's size.
 """
 
 import os
@@ -119,9 +120,11 @@ def merged_pdf(cover, cover_bytes: bytes, volume, workdir: Path, converter: Conv
         elif stored.kind in IMAGES:
             with blob_open(stored) as handle:
                 try:
-                    parts.append(vp.image_to_pdf(handle.read()))
+                    page = vp.image_to_pdf(handle.read())
                 except vp.VolumeMergeError:
                     return None
+            parts.append(workdir / f"image-{len(parts)}.pdf")
+            parts[-1].write_bytes(page)
         elif stored.kind in OFFICE and converter.get(stored) is not None:
             parts.append(converter.get(stored))
         else:

@@ -9,19 +9,21 @@ creation dates, no random document IDs, no timestamps anywhere.
 import hashlib
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
+import pikepdf
+from pikepdf import Name
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.generic import ArrayObject, ByteStringObject
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.packages.front_matter import TocEntry, VolumeCover, cover_pdf, toc_pdf  # noqa: F401 - re-exported
@@ -145,41 +147,35 @@ def image_to_pdf(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-@contextmanager
-def _open(part: bytes | Path, label: str):
-    # A Path is read lazily from its open file (pypdf would otherwise copy the whole file into memory),
-    # and closed as soon as its pages are copied, so only one part is ever open.
+def _open(part: bytes | Path, label: str) -> pikepdf.Pdf:
+    """The part opened with qpdf (a context manager), to check it and count its pages. Only the
+    cross-reference table and page tree are read; a path through its open file, not memory-mapped."""
+    source = io.BytesIO(part) if isinstance(part, bytes | bytearray) else Path(part)
     try:
-        stream = io.BytesIO(part) if isinstance(part, bytes | bytearray) else open(part, "rb")  # noqa: SIM115
+        # The empty password opens owner-password-only PDFs (common for government documents).
+        pdf = pikepdf.Pdf.open(source, access_mode=pikepdf.AccessMode.stream)
     except OSError as exc:
         raise VolumeMergeError(f"{label}无法读取（{exc}）") from exc
-    with stream:
-        try:
-            reader = PdfReader(stream, strict=False)
-            # Owner-password-only PDFs (common for government documents) open with the empty password.
-            if reader.is_encrypted and not _decrypt(reader):
-                raise VolumeMergeError(f"{label}已加密，无法合并")
-            if len(reader.pages) == 0:
-                raise VolumeMergeError(f"{label}没有页面")
-        except VolumeMergeError:
-            raise
-        except Exception as exc:  # pypdf raises many types for broken files; the caller needs just one
-            raise VolumeMergeError(f"{label}不是有效的 PDF 文件（{type(exc).__name__}: {exc}）") from exc
-        yield reader
+    except pikepdf.PasswordError as exc:
+        raise VolumeMergeError(f"{label}已加密，无法合并") from exc
+    except Exception as exc:  # qpdf raises several types for broken files; the caller needs just one
+        raise VolumeMergeError(f"{label}不是有效的 PDF 文件（{_reason(exc)}）") from exc
+    if len(pdf.pages) == 0:
+        pdf.close()
+        raise VolumeMergeError(f"{label}没有页面")
+    return pdf
 
 
-def _decrypt(reader: PdfReader) -> bool:
-    try:
-        return bool(reader.decrypt(""))
-    except Exception:  # noqa: BLE001 - e.g. AES without the cryptography package: treat as locked
-        return False
+def _reason(exc: Exception) -> str:
+    # qpdf starts its messages with the input's name: the path, or "stream <_io.BytesIO object at 0x…>".
+    return f"{type(exc).__name__}: {re.sub(r'^stream <[^>]*>:? ?', '', str(exc))}"
 
 
 def count_pages(pdf_path_or_bytes: bytes | Path | str) -> int:
     """Number of pages of a PDF given as bytes or a path; VolumeMergeError if it cannot be read."""
     part = pdf_path_or_bytes if isinstance(pdf_path_or_bytes, bytes | bytearray) else Path(pdf_path_or_bytes)
-    with _open(part, _label(part, 1)) as reader:
-        return len(reader.pages)
+    with _open(part, _label(part, 1)) as pdf:
+        return len(pdf.pages)
 
 
 def _label(part: bytes | Path, index: int) -> str:
@@ -187,62 +183,35 @@ def _label(part: bytes | Path, index: int) -> str:
     return f"第{index}个部分{name}"
 
 
-def _number_overlay(boxes: list[tuple[float, float]], first: int) -> PdfReader:
-    # One reportlab document for a whole part, one overlay page per page, each the size of its page.
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, invariant=1, pageCompression=1)
-    for offset, (width, height) in enumerate(boxes):
-        canvas.setPageSize((width, height))
-        size = max(7.0, min(14.0, min(width, height) / 42))  # 4号 (14 pt) on A4, smaller on tiny pages
-        text = f"\u2014 {first + offset} \u2014"  # "— n —" as GB/T 9704 prints it; Helvetica has the em dash
-        text_w = canvas.stringWidth(text, "Helvetica", size)
-        baseline = min(8 * _MM, height / 30)
-        # A white backing so the number stays legible on scans that are dark down to the edge.
-        canvas.setFillGray(1)
-        canvas.rect((width - text_w) / 2 - size * 0.4, baseline - size * 0.3, text_w + size * 0.8, size * 1.2, 0, 1)
-        canvas.setFillGray(0)
-        canvas.setFont("Helvetica", size)
-        canvas.drawCentredString(width / 2, baseline, text)
-        canvas.showPage()
-    canvas.save()
-    return PdfReader(io.BytesIO(buffer.getvalue()))
-
-
-def _stamp(pages: list, first: int) -> None:
-    boxes = []
-    for page in pages:
-        if page.rotation % 360:
-            page.transfer_rotation_to_content()
-        box = page.cropbox  # the visible area; the same as the mediabox unless the PDF crops
-        boxes.append((float(box.width), float(box.height)))
-    overlay = _number_overlay(boxes, first)
-    for page, stamp in zip(pages, overlay.pages, strict=True):
-        box = page.cropbox
-        page.merge_transformed_page(stamp, Transformation().translate(float(box.left), float(box.bottom)))
-        page.compress_content_streams()  # the merge leaves the page's content uncompressed
-
-
-def _write(writer: PdfWriter, path: Path) -> None:
-    # The /ID is the MD5 of the file as written with a zero /ID, patched in afterwards: stable for the
-    # same content, different for different volumes. Hashing the inputs instead would not do —
-    # LibreOffice PDFs carry a fresh date and ID on every conversion although their pages are identical.
-    writer._ID = ArrayObject([ByteStringObject(bytes(16))] * 2)  # noqa: SLF001 - pypdf has no public setter
-    with open(path, "w+b") as file:
-        writer.write(file)
-        file.seek(0)
-        digest = hashlib.md5(usedforsecurity=False)
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-        size = file.tell()
-        file.seek(max(0, size - 4096))
-        tail = file.read()
-        zero = b"<" + b"0" * 32 + b">"
-        at = tail.rfind(b"/ID [ " + zero + b" " + zero)  # the trailer's, not a string inside a page
-        if at < 0:
-            raise VolumeMergeError("合并后的 PDF 缺少文件标识（/ID）")
-        file.seek(size - len(tail) + at)
-        ident = b"<" + digest.hexdigest().encode() + b">"
-        file.write(b"/ID [ " + ident + b" " + ident)
+def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pikepdf.Stream) -> None:
+    """Draw "— number —" at the bottom centre of the page's visible area, on a white backing."""
+    if page.obj.get("/Rotate", 0) % 360:
+        page.flatten_rotation()  # the number then goes at the bottom as the page is read
+    box = [float(v) for v in page.cropbox]  # the visible area; the mediabox unless the PDF crops
+    left, bottom, width, height = min(box[0], box[2]), min(box[1], box[3]), abs(box[2] - box[0]), abs(box[3] - box[1])
+    size = max(7.0, min(14.0, min(width, height) / 42))  # 4号 (14 pt) on A4, smaller on tiny pages
+    text = f"\u2014 {number} \u2014"  # "— n —" as GB/T 9704 prints it; WinAnsi Helvetica has the em dash
+    text_w = stringWidth(text, "Helvetica", size)
+    baseline = min(8 * _MM, height / 30)
+    if Name.Resources not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    if Name.Font not in page.obj.Resources:
+        page.obj.Resources.Font = pikepdf.Dictionary()
+    fonts = page.obj.Resources.Font
+    name, suffix = "/VolumePageNumber", 0
+    while name in fonts and fonts[name].objgen != font.objgen:  # the page's own font of that name stays
+        suffix += 1
+        name = f"/VolumePageNumber{suffix}"
+    fonts[name] = font
+    # A white backing so the number stays legible on scans that are dark down to the edge.
+    backing = (f"{v:.2f}" for v in ((width - text_w) / 2 - size * 0.4, baseline - size * 0.3, text_w + size * 0.8))
+    ops = (
+        # Q closes the q put in front of the page's content, whatever state that content leaves behind.
+        f"Q q 1 0 0 1 {left:.2f} {bottom:.2f} cm 1 g {' '.join(backing)} {size * 1.2:.2f} re f 0 g "
+        f"BT {name} {size:.2f} Tf {(width - text_w) / 2:.2f} {baseline:.2f} Td (\\227 {number} \\227) Tj ET Q"
+    )
+    page.contents_add(push, prepend=True)
+    page.contents_add(ops.encode())
 
 
 def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number: int = 1) -> int:
@@ -250,33 +219,67 @@ def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number
     bottom centre of every page, numbered from first_page_number; returns the page count.
 
     Pages keep their own size (A4, A3, landscape, odd scans); rotated pages are normalised first so
-    the number sits at the bottom as the page is read. Paths are opened one at a time. The output is
-    byte-identical for identical inputs (no dates, /ID derived from the content). Raises
-    VolumeMergeError naming the first part that cannot be read; out_path is then left untouched."""
+    the number sits at the bottom as the page is read. The output is byte-identical for identical
+    inputs (no dates, /ID derived from the content). Raises VolumeMergeError naming the first part
+    that cannot be read; out_path is then left untouched."""
     out_path = Path(out_path)
     if not parts:
         raise VolumeMergeError("没有可合并的部分")
-    writer = PdfWriter()
-    number = first_page_number
+    owners = []  # per page of the volume, the label of its part: qpdf's own errors do not say which it is
     for index, part in enumerate(parts, start=1):
-        label = _label(part, index)
-        try:
-            with _open(part, label) as reader:
-                added = [writer.add_page(page) for page in reader.pages]
-                _stamp(added, number)
-        except VolumeMergeError:
-            raise
-        except Exception as exc:  # broken objects may only surface while copying a page
-            raise VolumeMergeError(f"{label}无法合并（{type(exc).__name__}: {exc}）") from exc
-        number += len(added)
-    # Fonts and images repeated across parts (the overlay's Helvetica on every page) are stored once.
-    writer.compress_identical_objects()
-    # pypdf writes no dates and a constant /Producer; _write fixes the /ID.
+        with _open(part, _label(part, index)) as pdf:
+            owners += [_label(part, index)] * len(pdf.pages)
     tmp = out_path.with_name(out_path.name + ".part")
-    try:
-        _write(writer, tmp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent) as scratch:
+        files = []  # (the file qpdf reads the part from and names in its messages, the part's label)
+        for index, part in enumerate(parts, start=1):
+            name = Path(scratch) / f"{index}.pdf"
+            if isinstance(part, bytes | bytearray):
+                name.write_bytes(part)
+            files.append(
+                (str(name if isinstance(part, bytes | bytearray) else Path(part).resolve()), _label(part, index))
+            )
+        # qpdf's job interface, not Pdf.open + pages.extend: pikepdf copies a part's stream data (the
+        # scans and photos) into memory as its pages are added, qpdf's job reads it from the part while
+        # writing, so memory stays small whatever the volume's size. Past 200 parts it opens each file
+        # only while reading from it. Deterministic ID: a digest of the written content, not of the time
+        # (the parts' IDs do not count: LibreOffice gives each conversion a fresh one). Object streams
+        # pack the many small dictionaries; image data is copied as it is. The parts' page labels
+        # would make viewers show other numbers than the stamped ones.
+        job = pikepdf.Job(
+            {
+                "empty": "",
+                "pages": [{"file": name, "password": ""} for name, _ in files],
+                "outputFile": str(tmp),
+                "deterministicId": "",
+                "objectStreams": "generate",
+                "removePageLabels": "",
+                "noWarn": "",
+            }
+        )
+        try:
+            merged = job.create_pdf()
+            font = merged.make_indirect(
+                pikepdf.Dictionary(
+                    Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding
+                )
+            )
+            push = merged.make_stream(b"q\n")  # one shared stream in front of every page's content
+            for number, (page, owner) in enumerate(zip(merged.pages, owners, strict=True), start=first_page_number):
+                try:
+                    _stamp(page, number, font, push)
+                except Exception as exc:
+                    raise VolumeMergeError(f"{owner}无法合并（{_reason(exc)}）") from exc
+            job.write_pdf(merged)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, VolumeMergeError) or not isinstance(exc, Exception):
+                raise
+            # A damaged stream may only show while it is copied; qpdf names its file in the message.
+            reason = _reason(exc)
+            name, label = max(((n, lb) for n, lb in files if n in reason), key=lambda f: len(f[0]), default=("", ""))
+            reason = reason.replace(name, "文件") if name else reason
+            raise VolumeMergeError(f"{label or '合并后的文件'}无法合并（{reason}）") from exc
+        pages = len(merged.pages)
     os.replace(tmp, out_path)  # atomic: a reader never sees half a volume
-    return number - first_page_number
+    return pages

@@ -81,3 +81,33 @@ def test_snapshot_is_idempotent_per_day(campaign):
     row = ProgressSnapshot.objects.get(campaign=campaign, date=day, kind="campaign")
     assert row.indicators_total == 4
     assert row.figures["double_half"] is False
+
+
+def test_campaign_wide_statuses_equal_the_per_row_ones(campaign, submit, office, liaison):
+    """with_status(campaign=…) (hashed sets, for whole-campaign figures) is the same rule as the
+    per-row form, live and for a past moment."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from evidence.services import evidence_approve, evidence_return, evidence_withdraw
+    from indicators.models import Assignment
+    from indicators.services import assignment_waive
+
+    evidence_approve(evidence=submit(codes=("1",)), actor=office)
+    evidence_return(evidence=submit(codes=("2",)), actor=office, reason="缺少文件")
+    submit(codes=("3",))
+    evidence_withdraw(evidence=submit(codes=("4",)), actor=liaison)
+    assignment_waive(
+        assignment=Assignment.objects.filter(campaign=campaign).exclude(unit__short_name="司法局").first(),
+        actor=office,
+        reason="本单位无此职能",
+    )
+    for kwargs in ({}, {"as_of": timezone.now() - dt.timedelta(minutes=1)}, {"as_of": timezone.now()}):
+        rows = Assignment.objects.filter(campaign=campaign).order_by("id")
+        per_row = list(rows.with_status(**kwargs).values_list("id", "status", "overdue"))
+        wide = list(rows.with_status(campaign=campaign, **kwargs).values_list("id", "status", "overdue"))
+        assert per_row == wide
+        statuses = {status for _id, status, _overdue in per_row}
+        if not kwargs:
+            assert statuses >= {"approved", "returned", "pending", "waived", "not_submitted"}

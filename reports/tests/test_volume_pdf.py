@@ -4,6 +4,8 @@ page-numbered, byte-for-byte reproducible volume. No database."""
 import hashlib
 import io
 import json
+import os
+import random
 import re
 import shutil
 import subprocess
@@ -12,10 +14,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pikepdf
 import pytest
 from PIL import Image
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import RectangleObject
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.packages import front_matter, volume_pdf
@@ -84,6 +85,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def open_pdf(pdf: bytes | Path) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+
+
+def page_size(pdf: bytes | Path, index: int = 0) -> tuple[float, float]:
+    with open_pdf(pdf) as document:
+        box = pikepdf.Rectangle(document.pages[index].mediabox)
+        return box.width, box.height
+
+
 @needs_poppler
 def test_cover_is_one_page_with_the_volume_data():
     pdf = cover_pdf(COVER)
@@ -126,12 +137,12 @@ def test_cover_stays_one_page_with_long_texts(units):
 def embedded_fonts(pdf: bytes) -> dict[str, bool]:
     """BaseFont → whether it is embedded as a TrueType program with a ToUnicode map."""
     fonts = {}
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font.get("/FontDescriptor")
-            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
-            fonts[str(font["/BaseFont"])] = embedded and "/ToUnicode" in font
+    with open_pdf(pdf) as document:
+        for page in document.pages:
+            for font in page.obj.Resources.Font.values():
+                descriptor = font.get("/FontDescriptor")
+                embedded = descriptor is not None and "/FontFile2" in descriptor
+                fonts[str(font.BaseFont)] = embedded and "/ToUnicode" in font
     return fonts
 
 
@@ -230,10 +241,10 @@ def test_toc_lists_rows_with_page_numbers_and_attached_originals():
     assert "目录" in content and "序号" in content and "页码" in content
     assert "司法局-权责清单调整文件-v2.pdf" in content and "权责清单调整文件" in content
     # Page 3 for row 1, page 5 for row 2; rows 3 and 4 are not in the merged PDF.
-    assert "1司法局权责清单调整文件审核通过2026-10-12司法局-权责清单调整文件-v2.pdf3" in content
-    assert "2县委编办集中公开网页截图审核通过2026-10-13县委编办-集中公开网页截图.png5" in content
+    assert "1司法局权责清单调整文件司法局-权责清单调整文件-v2.pdf2026-10-123" in content
+    assert "2县委编办集中公开网页截图县委编办-集中公开网页截图.png2026-10-135" in content
     assert content.count("原件附后") >= 3  # two rows and the footnote
-    assert "县委编办-权责清单总表.xlsx原件附后" in content
+    assert "县委编办-权责清单总表.xlsx2026-10-14原件附后" in content
 
 
 @needs_poppler
@@ -252,16 +263,16 @@ def test_long_toc_spans_pages_and_repeats_the_header():
     assert pages >= 2
     for page in range(1, pages + 1):
         assert "序号" in text(pdf, page)
-    assert "司法局-材料80.pdf82" in text(pdf, pages)
+    assert "司法局-材料80.pdf2026-10-1282" in text(pdf, pages)
 
 
 @pytest.mark.parametrize(("fmt", "size", "landscape"), [("PNG", (800, 1200), False), ("JPEG", (1600, 900), True)])
 def test_image_becomes_one_a4_page(fmt, size, landscape):
     pdf = image_to_pdf(picture(fmt, size))
     assert count_pages(pdf) == 1
-    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
-    assert sorted([round(float(box.width)), round(float(box.height))]) == [595, 842]
-    assert (box.width > box.height) is landscape
+    width, height = page_size(pdf)
+    assert sorted([round(width), round(height)]) == [595, 842]
+    assert (width > height) is landscape
     assert image_to_pdf(picture(fmt, size)) == pdf  # deterministic
 
 
@@ -272,8 +283,8 @@ def test_jpeg_is_embedded_unchanged_and_exif_rotation_applied():
     exif[0x0112] = 6  # taken with the phone turned: shown portrait
     buffer = io.BytesIO()
     Image.new("RGB", (600, 400), "white").save(buffer, "JPEG", exif=exif)
-    box = PdfReader(io.BytesIO(image_to_pdf(buffer.getvalue()))).pages[0].mediabox
-    assert box.height > box.width
+    width, height = page_size(image_to_pdf(buffer.getvalue()))
+    assert height > width
 
 
 def test_transparent_and_palette_images_convert():
@@ -300,13 +311,13 @@ def test_count_pages_of_bytes_and_paths(tmp_path):
 
 def odd_pages() -> bytes:
     """A portrait page shown landscape (/Rotate 90) and a small page whose boxes do not start at 0,0."""
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842).rotate(90)
-    small = writer.add_blank_page(400, 600)
-    small.mediabox = RectangleObject((50, 80, 450, 680))
-    small.cropbox = RectangleObject((60, 100, 440, 660))
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842)).rotate(90, relative=False)
+    small = document.add_blank_page(page_size=(400, 600))
+    small.mediabox = pikepdf.Array([50, 80, 450, 680])
+    small.cropbox = pikepdf.Array([60, 100, 440, 660])
     buffer = io.BytesIO()
-    writer.write(buffer)
+    document.save(buffer, deterministic_id=True)
     return buffer.getvalue()
 
 
@@ -338,9 +349,8 @@ def number_boxes(pdf: Path) -> list[tuple[float, float, float, float]]:
 def test_merge_volume_numbers_every_page_at_the_bottom_centre(tmp_path):
     out = tmp_path / "第2册.pdf"
     assert merge_volume(volume_parts(), out) == 8
-    reader = PdfReader(out)
-    assert len(reader.pages) == 8
-    assert reader.pages[4].mediabox.width > reader.pages[4].mediabox.height  # A4 landscape kept
+    assert count_pages(out) == 8
+    assert page_size(out, 4)[0] > page_size(out, 4)[1]  # A4 landscape kept
     positions = number_boxes(out)
     for page, (centre, bottom, width, height) in enumerate(positions, start=1):
         assert f"—{page}—" in text(out, page)
@@ -363,8 +373,9 @@ def test_merge_volume_is_byte_identical_for_bytes_and_paths(tmp_path):
     assert sha256(first) == sha256(second)
     data = first.read_bytes()
     assert b"/CreationDate" not in data and b"/ModDate" not in data
-    ident = PdfReader(first).trailer["/ID"]
-    assert ident[0] == ident[1] and bytes(ident[0].original_bytes) != bytes(16)
+    with open_pdf(first) as merged:
+        ident = [bytes(part) for part in merged.trailer.ID]
+    assert ident[0] == ident[1] and len(ident[0]) == 16 and ident[0] != bytes(16)
     merge_volume(parts, second, first_page_number=3)
     assert sha256(first) != sha256(second)
     assert not list(tmp_path.glob("*.part"))
@@ -375,6 +386,101 @@ def test_merge_volume_numbers_from_first_page_number(tmp_path):
     out = tmp_path / "v.pdf"
     assert merge_volume([image_to_pdf(picture("PNG")), image_to_pdf(picture("JPEG"))], out, first_page_number=7) == 2
     assert "—7—" in text(out, 1) and "—8—" in text(out, 2)
+
+
+@needs_poppler
+def test_merge_volume_numbers_pages_rotated_every_way_upright_at_the_bottom(tmp_path):
+    document = open_pdf(pages("零", "九十", "一百八十", "二百七十"))
+    for page, angle in zip(document.pages, (0, 90, 180, 270), strict=True):
+        page.rotate(angle, relative=False)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    out = tmp_path / "v.pdf"
+    assert merge_volume([buffer.getvalue()], out) == 4
+    for page, (centre, bottom, width, height) in enumerate(number_boxes(out), start=1):
+        assert (width > height) is (page in (2, 4)), page  # /Rotate 90 and 270 read landscape
+        assert abs(centre - width / 2) < 12 and height - bottom < 40, page
+        assert f"—{page}—" in text(out, page)
+
+
+def big_image_pdf(size: int, seed: int) -> bytes:
+    """A one-page PDF whose image is a real 64×48 JPEG padded to ~size bytes with comment (COM, 0xFFFE)
+    segments of random bytes: valid, unique per seed, incompressible, and quick to make."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (seed % 256, 90, 160)).save(buffer, "JPEG")
+    jpeg, filler = buffer.getvalue(), random.Random(seed).randbytes(size)  # noqa: S311 - test data
+    chunks = (filler[at : at + 65533] for at in range(0, size, 65533))  # a segment holds 65,535 - 2 bytes
+    jpeg = jpeg[:2] + b"".join(b"\xff\xfe" + (len(c) + 2).to_bytes(2, "big") + c for c in chunks) + jpeg[2:]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length 34 >>\nstream\nq 480 0 0 360 57 300 cm /Im0 Do Q\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 64 /Height 48 /ColorSpace /DeviceRGB /BitsPerComponent 8"
+        b" /Filter /DCTDecode /Length %d >>\nstream\n%b\nendstream" % (len(jpeg), jpeg),
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+MERGE = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, ".")
+from reports.packages.volume_pdf import merge_volume
+
+work = Path(sys.argv[1])
+parts = [(work / "cover.pdf").read_bytes(), *sorted(work.glob("part-*.pdf"))]
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+before, started = rss(), time.perf_counter()
+pages = merge_volume(parts, work / sys.argv[2])
+print(json.dumps({"pages": pages, "seconds": time.perf_counter() - started, "before": before, "after": rss()}))
+"""
+
+
+def run_merge(work: Path, out_name: str, **env: str) -> dict:
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-c", MERGE, str(work), out_name]
+    result = subprocess.run(command, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_merging_300_mb_keeps_memory_flat(tmp_path):
+    """The export process must stay under 200 MB while a package has gigabytes of scans: the merge
+    may not hold the volume in memory (pypdf did: +300 MB here). Measured in a fresh process."""
+    work = tmp_path / "volume"
+    work.mkdir()
+    try:
+        (work / "cover.pdf").write_bytes(pages("封面"))
+        for index in range(150):
+            (work / f"part-{index:03}.pdf").write_bytes(big_image_pdf(2_000_000, index))
+        measured = run_merge(work, "merged.pdf")
+        assert measured["pages"] == 151
+        assert (work / "merged.pdf").stat().st_size > 300_000_000
+        assert measured["after"] - measured["before"] < 80, measured  # MB
+        assert measured["seconds"] < 10, measured
+    finally:
+        shutil.rmtree(work)  # 600 MB: not for pytest's kept temporary directories
+
+
+def test_merge_is_byte_identical_across_processes(tmp_path):
+    cover, *rest = volume_parts()
+    (tmp_path / "cover.pdf").write_bytes(cover)
+    for index, part in enumerate([*rest, big_image_pdf(100_000, 7)]):
+        (tmp_path / f"part-{index:03}.pdf").write_bytes(part)
+    assert run_merge(tmp_path, "a.pdf", PYTHONHASHSEED="1")["pages"] == 9
+    assert run_merge(tmp_path, "b.pdf", PYTHONHASHSEED="2")["pages"] == 9
+    assert sha256(tmp_path / "a.pdf") == sha256(tmp_path / "b.pdf")
+    merge_volume([cover, *sorted(tmp_path.glob("part-*.pdf"))], tmp_path / "c.pdf")  # and in this process
+    assert sha256(tmp_path / "a.pdf") == sha256(tmp_path / "c.pdf")
 
 
 def test_merge_corrupt_part_raises_naming_it(tmp_path):
@@ -390,16 +496,42 @@ def test_merge_corrupt_part_raises_naming_it(tmp_path):
     assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
+def test_merge_names_a_part_that_fails_after_it_was_checked(tmp_path, monkeypatch):
+    """qpdf reads the parts again while it writes the merged PDF: a failure only then still names the
+    part, and leaves neither the output nor temporary files behind."""
+    part = tmp_path / "司法局-扫描件.pdf"
+    part.write_bytes(big_image_pdf(200_000, 1))
+    opened = volume_pdf._open
+
+    def then_removed(path, label):
+        pdf = opened(path, label)
+        if path == part:
+            part.unlink()
+        return pdf
+
+    monkeypatch.setattr(volume_pdf, "_open", then_removed)
+    out = tmp_path / "v.pdf"
+    out.write_bytes(b"previous export")
+    with pytest.raises(VolumeMergeError, match="第2个部分（司法局-扫描件.pdf）无法合并"):
+        merge_volume([pages("封面"), part], out)
+    assert out.read_bytes() == b"previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["v.pdf"]
+
+
 def test_merge_opens_owner_locked_pdfs_and_refuses_password_protected_ones(tmp_path):
     def encrypted(user_password: str) -> bytes:
-        writer = PdfWriter(clone_from=io.BytesIO(image_to_pdf(picture("PNG"))))
-        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
         buffer = io.BytesIO()
-        writer.write(buffer)
+        locked = pikepdf.Permissions(extract=False, modify_assembly=False, modify_other=False)
+        rc4_128 = pikepdf.Encryption(owner="owner", user=user_password, R=3, aes=False, metadata=False, allow=locked)
+        with open_pdf(image_to_pdf(picture("PNG"))) as document:
+            document.save(buffer, encryption=rc4_128)
         return buffer.getvalue()
 
+    with open_pdf(encrypted("")) as locked:
+        assert locked.is_encrypted and not locked.allow.modify_assembly
     assert merge_volume([encrypted("")], tmp_path / "a.pdf") == 1
-    assert not PdfReader(tmp_path / "a.pdf").is_encrypted
+    with open_pdf(tmp_path / "a.pdf") as merged:
+        assert not merged.is_encrypted
     with pytest.raises(VolumeMergeError, match="第1个部分已加密"):
         merge_volume([encrypted("secret")], tmp_path / "b.pdf")
 

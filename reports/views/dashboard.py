@@ -55,7 +55,7 @@ def dashboard(request):
     progress = campaign_progress(campaign)
     overdue = (
         Assignment.objects.filter(campaign=campaign)
-        .with_status()
+        .with_status(campaign=campaign)
         .filter(overdue=True)
         .select_related("indicator", "unit")
         .order_by("due_date", "indicator__sort_key")[:15]
