@@ -18,12 +18,12 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image, ImageOps
+
+from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
 
 TEMPLATE = "bulletins/print.html"
 STYLESHEET = "css/bulletin_print.css"
@@ -241,28 +241,6 @@ def bulletin_pdf(data: BulletinData) -> bytes:
 # --- Word ---
 
 
-def _set_fonts(rpr, name: str) -> None:
-    # Word and WPS pick the Chinese face from w:eastAsia; the theme attributes would override it.
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), name)
-
-
-def _register_fallbacks(document) -> None:
-    # w:altName in the font table is where Word looks when a font (方正小标宋简体 on a plain
-    # Windows install) is missing. python-docx has no API for this part, hence the raw blob.
-    part = document.part.part_related_by(RT.FONT_TABLE)
-    root = parse_xml(part.blob)
-    for name, fallback in ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)):
-        font = OxmlElement("w:font", {qn("w:name"): name})
-        for tag, value in (("altName", fallback), ("charset", "86"), ("family", "auto"), ("pitch", "variable")):
-            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
-        root.append(font)
-    part._blob = serialize_part_xml(root)
-
-
 def _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT, before: float = 0, after: float = 0, exact: float = 0):
     paragraph = document.add_paragraph()
     paragraph.alignment = align
@@ -281,7 +259,7 @@ def _run(paragraph, text: str, font: str, size: float, *, color=None, spacing: f
     if color is not None:
         run.font.color.rgb = color
     rpr = run._element.get_or_add_rPr()
-    _set_fonts(rpr, font)
+    set_fonts(rpr, font)
     if spacing:  # letter-spacing of the masthead, in twentieths of a point
         rpr.insert_element_before(OxmlElement("w:spacing", {qn("w:val"): str(int(spacing * 20))}), *_AFTER_SPACING)
     return run
@@ -320,9 +298,9 @@ def _setup(document, data: BulletinData) -> None:
     section.footer_distance = Cm(2.5)
     # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, BODY_FONT)
+    set_fonts(defaults, BODY_FONT)
     defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    _register_fallbacks(document)
+    register_fallbacks(document, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
     _page_number_footer(section)
     props = document.core_properties
     props.title = f"{''.join(_masthead(data.title_line))} {_issue(data)}"

@@ -57,7 +57,7 @@ def prepare_upload(upload) -> PreparedFile:
                 out.write(chunk)
         path, temp = Path(name), True
     try:
-        sha256 = getattr(upload, "sha256", None) or _hash(path)
+        sha256 = getattr(upload, "sha256", None) or file_sha256(path)
         detected = detect(path, original_name=upload.name or "")
     except Exception:
         if temp:
@@ -67,7 +67,7 @@ def prepare_upload(upload) -> PreparedFile:
     return PreparedFile(path=path, sha256=sha256, size=path.stat().st_size, name=name, detected=detected, _temp=temp)
 
 
-def _hash(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):

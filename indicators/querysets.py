@@ -40,6 +40,16 @@ class AssignmentStatus(models.TextChoices):
     WAIVED = "waived", "不适用"
 
 
+# DESIGN.md §3.1: an assignment is overdue when its due date has passed and nothing acceptable is in.
+OVERDUE_STATUSES = (AssignmentStatus.NOT_SUBMITTED, AssignmentStatus.RETURNED)
+
+
+def is_overdue(status: str, due_date, today) -> bool:
+    """The ``overdue`` annotation of ``with_status`` for a row already read (whole-campaign figures
+    count in Python rather than repeat the status subqueries in SQL)."""
+    return due_date is not None and due_date < today and status in OVERDUE_STATUSES
+
+
 class AssignmentQuerySet(ScopedQuerySet):
     scope_unit_field = "unit"
     scope_county_field = "campaign__county"
@@ -97,7 +107,7 @@ class AssignmentQuerySet(ScopedQuerySet):
         )
         overdue = Case(
             When(
-                Q(due_date__lt=today) & Q(status__in=[AssignmentStatus.NOT_SUBMITTED, AssignmentStatus.RETURNED]),
+                Q(due_date__lt=today) & Q(status__in=OVERDUE_STATUSES),
                 then=Value(True),
             ),
             default=Value(False),

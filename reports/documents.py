@@ -17,11 +17,11 @@ from operator import itemgetter
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+
+from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
 
 # Paragraph styles of the (style, text) lists. A "table" item is one row, cells joined by a tab;
 # the first row of a run of "table" items is the header.
@@ -377,15 +377,6 @@ def annual_report_text(f: ReportFigures) -> Paragraphs:
 # --- Word ---
 
 
-def _set_fonts(rpr, name: str) -> None:
-    # Word and WPS pick the Chinese face from w:eastAsia; the theme attributes would override it.
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), name)
-
-
 def _runs(paragraph, text: str, font: str, size: float) -> None:
     # Blanks get their own highlighted run so the office finds every one before sending.
     for index, piece in enumerate(_BLANK.split(_ILLEGAL_XML.sub("", text))):
@@ -395,21 +386,7 @@ def _runs(paragraph, text: str, font: str, size: float) -> None:
         run.font.size = Pt(size)
         if index % 2:
             run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-        _set_fonts(run._element.get_or_add_rPr(), font)
-
-
-def _register_fallbacks(document) -> None:
-    # w:altName in the font table is where Word looks when a font (方正小标宋简体 on a plain
-    # Windows install) is missing. python-docx has no API for this part, hence the raw blob.
-    part = document.part.part_related_by(RT.FONT_TABLE)
-    root = parse_xml(part.blob)
-    for name, fallback in FALLBACKS:
-        font = OxmlElement("w:font", {qn("w:name"): name})
-        # GB2312 charset (86) tells Word which script the font is for when choosing a stand-in.
-        for tag, value in (("altName", fallback), ("charset", "86"), ("family", "auto"), ("pitch", "variable")):
-            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
-        root.append(font)
-    part._blob = serialize_part_xml(root)
+        set_fonts(run._element.get_or_add_rPr(), font)
 
 
 def _setup(document, title: str, author: str) -> None:
@@ -419,9 +396,9 @@ def _setup(document, title: str, author: str) -> None:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, BODY_FONT)
+    set_fonts(defaults, BODY_FONT)
     defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    _register_fallbacks(document)
+    register_fallbacks(document, FALLBACKS)
     # Official documents number pages "— 1 —" at the foot (GB/T 9704), in 宋体 四号.
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER

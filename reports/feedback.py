@@ -15,14 +15,14 @@ from datetime import date, datetime
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
 
 STATUS_ORDER = {"returned": 0, "not_submitted": 1, "pending": 2}
 STATUS_LABELS = {"returned": "已退回", "not_submitted": "未提交", "pending": "待审核"}
@@ -141,20 +141,11 @@ def _cells(number: int, row: FeedbackRow) -> list:
 # --- Word ---
 
 
-def _set_fonts(rpr, name: str) -> None:
-    # Word and WPS pick the Chinese face from w:eastAsia; the theme attributes would override it.
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), name)
-
-
 def _run(paragraph, text: str, font: str, size: float, bold: bool = False):
     run = paragraph.add_run(_clean(text))
     run.font.size = Pt(size)
     run.font.bold = bold or None  # inherit rather than write an explicit w:b=0
-    _set_fonts(run._element.get_or_add_rPr(), font)
+    set_fonts(run._element.get_or_add_rPr(), font)
     return run
 
 
@@ -166,20 +157,6 @@ def _line(document, text: str, font: str, size: float, align, before: float = 0,
     return paragraph
 
 
-def _register_fallbacks(document) -> None:
-    # w:altName in the font table is where Word looks when a font (方正小标宋简体 on a plain
-    # Windows install) is missing. python-docx has no API for this part, hence the raw blob.
-    part = document.part.part_related_by(RT.FONT_TABLE)
-    root = parse_xml(part.blob)
-    for name, fallback in ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)):
-        font = OxmlElement("w:font", {qn("w:name"): name})
-        # GB2312 charset (86) tells Word which script the font is for when choosing a stand-in.
-        for tag, value in (("altName", fallback), ("charset", "86"), ("family", "auto"), ("pitch", "variable")):
-            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
-        root.append(font)
-    part._blob = serialize_part_xml(root)
-
-
 def _setup_document(document, sheet: FeedbackSheet) -> None:
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -187,9 +164,9 @@ def _setup_document(document, sheet: FeedbackSheet) -> None:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, BODY_FONT)
+    set_fonts(defaults, BODY_FONT)
     defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    _register_fallbacks(document)
+    register_fallbacks(document, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
     props = document.core_properties
     props.title = f"{sheet.unit_name}一对一专项反馈清单"
     props.subject = sheet.campaign_name

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Assignment, Campaign, Indicator
-from indicators.querysets import AssignmentStatus
+from indicators.querysets import AssignmentStatus, is_overdue
 
 DONE = (AssignmentStatus.APPROVED, AssignmentStatus.WAIVED)
 UNIT_COUNTS = ("total", "done", "lead", "due", "overdue", "returned", "pending")
@@ -113,6 +113,8 @@ class CampaignProgress:
     areas: list[AreaFigures] = field(default_factory=list)
     units: list[UnitFigures] = field(default_factory=list)
     complete_indicator_ids: set[int] = field(default_factory=set)
+    # Overdue assignments, earliest due first, then in tree order, then by id (the 总览 lists the first few).
+    overdue_assignment_ids: list[int] = field(default_factory=list)
 
     @property
     def work_ratio(self) -> float:
@@ -175,12 +177,16 @@ def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> Ca
         Assignment.objects.filter(campaign=campaign)
         .with_status(today, as_of=as_of, campaign=campaign)
         .order_by()
-        .values_list("indicator_id", "unit_id", "role", "due_date", "status", "overdue")
+        .values_list("id", "indicator_id", "unit_id", "role", "due_date", "status")
     )
     per_indicator: dict[int, dict] = {}
     units: dict[int, dict] = {}
-    for indicator_id, unit_id, role, due_date, status, overdue in rows:
+    overdue_rows = []
+    for assignment_id, indicator_id, unit_id, role, due_date, status in rows:
         done = status in DONE
+        overdue = is_overdue(status, due_date, today)
+        if overdue:
+            overdue_rows.append((due_date, indicator_id, assignment_id))
         row = per_indicator.setdefault(indicator_id, {"n": 0, "done": 0})
         row["n"] += 1
         row["done"] += done
@@ -218,6 +224,10 @@ def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> Ca
             area.total += 1
             area.complete += complete
     progress.areas = list(areas.values())
+    order = {node["id"]: i for i, node in enumerate(nodes)}
+    progress.overdue_assignment_ids = [
+        a for _d, _i, a in sorted(overdue_rows, key=lambda r: (r[0], order.get(r[1], 0), r[2]))
+    ]
 
     from units.models import Unit
 

@@ -18,11 +18,11 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.oxml import serialize_part_xml
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
+
+from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT = "方正小标宋简体", "黑体", "楷体_GB2312"
 BODY_FONT, TABLE_FONT = "仿宋_GB2312", "仿宋"
@@ -196,15 +196,6 @@ def finding_cells(number: int, finding: ReportFinding) -> list[str]:
 # --- Word ---
 
 
-def _set_fonts(rpr, name: str) -> None:
-    # Word and WPS pick the Chinese face from w:eastAsia; the theme attributes would override it.
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), name)
-
-
 def _para(document, text: str, font: str, size: float, align=WD_ALIGN_PARAGRAPH.JUSTIFY, **options):
     # Body text: fixed 28 pt lines and a two-character first-line indent, as in printed official documents.
     paragraph = document.add_paragraph()
@@ -220,7 +211,7 @@ def _para(document, text: str, font: str, size: float, align=WD_ALIGN_PARAGRAPH.
     run = paragraph.add_run(_clean(text))
     run.font.size = Pt(size)
     run.font.bold = options.get("bold") or None  # inherit rather than write an explicit w:b=0
-    _set_fonts(run._element.get_or_add_rPr(), font)
+    set_fonts(run._element.get_or_add_rPr(), font)
     return paragraph
 
 
@@ -239,18 +230,9 @@ def _setup(document, report: RoundReport) -> None:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(defaults, BODY_FONT)
+    set_fonts(defaults, BODY_FONT)
     defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    # w:altName is where Word looks when a font is missing; python-docx has no API for the font table.
-    part = document.part.part_related_by(RT.FONT_TABLE)
-    root = parse_xml(part.blob)
-    for name, fallback in FALLBACKS:
-        font = OxmlElement("w:font", {qn("w:name"): name})
-        # GB2312 charset (86) tells Word which script the font is for when choosing a stand-in.
-        for tag, value in (("altName", fallback), ("charset", "86"), ("family", "auto"), ("pitch", "variable")):
-            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
-        root.append(font)
-    part._blob = serialize_part_xml(root)
+    register_fallbacks(document, FALLBACKS)
     props = document.core_properties
     props.title = report_title(report)
     props.subject = report.campaign_name

@@ -158,7 +158,8 @@ def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Con
     cover = _cover(campaign, volume, count)
     manifest_files = []
     with (
-        tempfile.TemporaryDirectory(prefix="volume-") as work,
+        # Beside the package, not in /tmp: a merged volume PDF can be hundreds of MB.
+        tempfile.TemporaryDirectory(prefix="volume-", dir=converter.workdir.parent) as work,
         path.open("wb") as raw,
     ):
         writer = _HashingWriter(raw)
@@ -293,6 +294,7 @@ def build_package(
     for leftover in (partial, work):  # from a killed run
         shutil.rmtree(leftover, ignore_errors=True)
     partial.mkdir(parents=True)
+    work.mkdir()
     try:
         converter = merging.Converter(work, shutil.which("soffice") is not None)
         converter.prepare(

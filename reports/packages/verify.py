@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evidence.storage import file_sha256
+
 CHUNK = 1024 * 1024
 SIDE_FILES = {"index.json"}
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -123,14 +125,6 @@ def verify_zip(path: Path, checked: Checked | None = None, *, expected_sha256: s
     return checked
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_folder(folder: Path) -> Checked:
     """Check a package folder: the index's volumes and spreadsheets, then each volume's files."""
     checked = Checked()
@@ -153,7 +147,7 @@ def verify_folder(folder: Path) -> Checked:
             problems.append(f"{name} 与索引不符（大小不一致）")
         elif name.endswith(".zip"):
             verify_zip(path, checked, expected_sha256=entry["sha256"])
-        elif _file_sha256(path) != entry["sha256"]:
+        elif file_sha256(path) != entry["sha256"]:
             problems.append(f"{name} 与索引不符（SHA-256 不一致）")
     return checked
 

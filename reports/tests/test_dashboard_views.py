@@ -159,3 +159,20 @@ def test_dashboards_run_a_fixed_number_of_queries(campaign, office, liaison, as_
     assert len(ctx.captured_queries) == small_api
     assert small_api <= 10
     assert small == [10, 9, 9, 9]
+
+
+def test_dashboard_lists_the_overdue_assignments_earliest_first(campaign, office, as_user):
+    from indicators.models import Assignment
+
+    # The fixture's due dates (March, June, September 2026) have passed: nothing is submitted.
+    expected = list(
+        Assignment.objects.filter(campaign=campaign)
+        .with_status()
+        .filter(overdue=True)
+        .order_by("due_date", "indicator__sort_key", "pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) >= 3
+    shown = as_user(office).get("/dashboard/").context["overdue"]
+    assert [a.pk for a in shown] == expected[:15]
+    assert all(a.status == "not_submitted" for a in shown)

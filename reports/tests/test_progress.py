@@ -92,6 +92,7 @@ def test_campaign_wide_statuses_equal_the_per_row_ones(campaign, submit, office,
 
     from evidence.services import evidence_approve, evidence_return, evidence_withdraw
     from indicators.models import Assignment
+    from indicators.querysets import is_overdue
     from indicators.services import assignment_waive
 
     evidence_approve(evidence=submit(codes=("1",)), actor=office)
@@ -108,6 +109,11 @@ def test_campaign_wide_statuses_equal_the_per_row_ones(campaign, submit, office,
         per_row = list(rows.with_status(**kwargs).values_list("id", "status", "overdue"))
         wide = list(rows.with_status(campaign=campaign, **kwargs).values_list("id", "status", "overdue"))
         assert per_row == wide
+        # The Python form of the overdue rule (whole-campaign counts) agrees with the SQL one.
+        today = timezone.localdate() + dt.timedelta(days=400)  # every due date passed
+        rows = Assignment.objects.filter(campaign=campaign).with_status(today=today, **kwargs)
+        for due_date, status, overdue in rows.values_list("due_date", "status", "overdue"):
+            assert is_overdue(status, due_date, today) == overdue
         statuses = {status for _id, status, _overdue in per_row}
         if not kwargs:
             assert statuses >= {"approved", "returned", "pending", "waived", "not_submitted"}

@@ -53,12 +53,11 @@ def dashboard(request):
             return redirect("reports:unit_dashboard", pk=request.user.unit_id)
         raise PermissionDenied(_("全县进度仅对创建办和领导开放。"))
     progress = campaign_progress(campaign)
-    overdue = (
-        Assignment.objects.filter(campaign=campaign)
-        .with_status(campaign=campaign)
-        .filter(overdue=True)
-        .select_related("indicator", "unit")
-        .order_by("due_date", "indicator__sort_key")[:15]
+    # The first overdue assignments, as campaign_progress found them (no second pass over statuses).
+    first = progress.overdue_assignment_ids[:15]
+    overdue = sorted(
+        Assignment.objects.filter(pk__in=first).with_status().select_related("indicator", "unit"),
+        key=lambda a: first.index(a.pk),
     )
     trend = selectors.progress_trend(campaign)
     orders = rectification_counts_by_unit(campaign)
@@ -70,7 +69,7 @@ def dashboard(request):
             "progress": progress,
             "definition": DEFINITION,
             "ranking": [(u, orders.get(u.unit_id, {})) for u in progress.ranking()],
-            "overdue": list(overdue),
+            "overdue": overdue,
             "ages": pending_by_age(Evidence.objects.filter(campaign=campaign)),
             "trend": trend,
             "chart": _chart_data(progress, trend),
