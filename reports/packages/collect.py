@@ -4,7 +4,7 @@ into volumes (DESIGN.md §3.7). Pure reads; the builder writes."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from evidence.models import Evidence, EvidenceAssignment, EvidenceFile, EvidenceLink
@@ -13,22 +13,6 @@ from reports.packages.paths import join, safe_component, unique_in_folder
 
 SCHEMA_VERSION = 1
 BONUS_AREA = 0  # in Options.area_ids: the bonus indicators
-EVIDENCE_FIELDS = (
-    "campaign_id",
-    "title",
-    "revision",
-    "status",
-    "created_at",
-    "reviewed_at",
-    "unit__name",
-    "unit__short_name",
-    "unit__order",
-    "reviewed_by__name",
-    "reviewed_by__first_name",
-    "reviewed_by__last_name",
-    "reviewed_by__username",
-)
-FILE_FIELDS = ("evidence_id", "order", "name", "stored__sha256", "stored__size", "stored__kind", "stored__blob")
 
 
 @dataclass(frozen=True)
@@ -62,16 +46,53 @@ class Options:
         }
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A stored file as the package reads it (the fields ``evidence.storage.blob_open`` needs)."""
+
+    sha256: str
+    size: int
+    kind: str
+    blob: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    name: str
+    short_name: str
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An evidence item as the package reads it: plain values, not a model instance — a 20,000-item
+    package holds 20,000 of these, and model instances (with their units and reviewers) cost ~8×."""
+
+    pk: int
+    title: str
+    revision: int
+    status: str
+    created_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    reviewed_by: str | None  # the reviewer's display name
+    unit: UnitInfo
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    name: str
+    stored: Blob
+
+
+@dataclass(slots=True)
 class Entry:
     """One file in one indicator's folder (a file serving several indicators is an entry in each)."""
 
     indicator: Indicator
     folder: str
     name: str
-    evidence: Evidence
-    file: EvidenceFile
-    revision: int
+    evidence: Item
+    file: FileInfo
 
     @property
     def path(self) -> str:
@@ -92,7 +113,7 @@ class Entry:
             "evidence_id": self.evidence.pk,
             "status": self.evidence.status,
             "approved_at": timezone.localtime(reviewed).isoformat(timespec="seconds") if reviewed else None,
-            "approved_by": self.evidence.reviewed_by.display_name if self.evidence.reviewed_by else None,
+            "approved_by": self.evidence.reviewed_by,
         }
 
 
@@ -153,18 +174,46 @@ def scope_evidence_ids(options: Options):
     return _scope(options)[2].values("evidence_id")
 
 
+def _items(campaign, evidence_ids) -> dict[int, Item]:
+    from accounts.models import User
+    from units.models import Unit
+
+    units = {
+        u["id"]: UnitInfo(u["name"], u["short_name"], u["order"])
+        for u in Unit.objects.filter(county_id=campaign.county_id).values("id", "name", "short_name", "order")
+    }
+    rows = list(
+        Evidence.objects.filter(pk__in=evidence_ids).values_list(
+            "id", "title", "revision", "status", "created_at", "reviewed_at", "reviewed_by_id", "unit_id"
+        )
+    )
+    reviewers = {u.pk: u.display_name for u in User.objects.filter(pk__in={r[6] for r in rows if r[6]})}
+    return {
+        pk: Item(pk, title, revision, status, created, reviewed, reviewers.get(reviewer), units[unit])
+        for pk, title, revision, status, created, reviewed, reviewer, unit in rows
+    }
+
+
+def _files(evidence_ids) -> dict[int, list[FileInfo]]:
+    files: dict[int, list[FileInfo]] = {}
+    blobs: dict[str, Blob] = {}
+    rows = (
+        EvidenceFile.objects.filter(evidence_id__in=evidence_ids)
+        .order_by("evidence_id", "order", "id")
+        .values_list("evidence_id", "name", "stored__sha256", "stored__size", "stored__kind", "stored__blob")
+    )
+    for evidence_id, name, sha256, size, kind, blob in rows.iterator(chunk_size=5000):
+        stored = blobs.setdefault(sha256, Blob(sha256, size, kind, blob))
+        files.setdefault(evidence_id, []).append(FileInfo(name, stored))
+    return files
+
+
 def collect(options: Options):
-    """(campaign, ordered entries, links) for the options; a handful of queries whatever the size."""
+    """(campaign, indicators, ordered entries, links) for the options; a handful of queries whatever the size."""
     campaign, indicators, serving = _scope(options)
     pairs = list(serving.values_list("evidence_id", "assignment__indicator_id").distinct())
-    evidence = (
-        Evidence.objects.filter(pk__in=serving.values("evidence_id"))
-        .select_related("unit", "reviewed_by")
-        # Only what the package uses: 20,000 full rows (statements, notes) would cost ~100 MB.
-        .only(*EVIDENCE_FIELDS)
-        .prefetch_related(Prefetch("files", queryset=EvidenceFile.objects.select_related("stored").only(*FILE_FIELDS)))
-    )
-    evidence = {e.pk: e for e in evidence}
+    evidence_ids = serving.values("evidence_id")
+    evidence, files = _items(campaign, evidence_ids), _files(evidence_ids)
     entries: list[Entry] = []
     taken: dict[str, set[str]] = {}
     # Tree order, then unit order, then submission order: the same inputs always give the same paths.
@@ -173,14 +222,14 @@ def collect(options: Options):
     ):
         item, indicator = evidence[evidence_id], indicators[indicator_id]
         folder = _folder_for(indicator)
-        for file in item.files.all():
+        title = safe_component(item.title, limit=200, fallback="材料")
+        for file in files.get(evidence_id, []):
             ext = file.stored.kind  # the detected type, not whatever the uploaded name claimed
-            title = safe_component(item.title, limit=200, fallback="材料")
             base = safe_component(f"{item.unit.short_name}-{title}-v{item.revision}.{ext.lower()}")
             name = unique_in_folder(base, taken.setdefault(folder, set()))
-            entries.append(Entry(indicator, folder, name, item, file, item.revision))
+            entries.append(Entry(indicator, folder, name, item, file))
     links = list(
-        EvidenceLink.objects.filter(evidence_id__in=list(evidence))
+        EvidenceLink.objects.filter(evidence_id__in=evidence_ids)
         .select_related("evidence__unit")
         .order_by("evidence__unit__order", "evidence_id", "order", "id")
     )
