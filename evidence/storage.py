@@ -121,3 +121,26 @@ def blob_open(stored: StoredFile):
 def copy_to(stored: StoredFile, destination: Path) -> None:
     with blob_open(stored) as source, destination.open("wb") as out:
         shutil.copyfileobj(source, out, CHUNK)
+
+
+def blob_local_path(stored, workdir: Path, suffix: str = "", name: str | None = None) -> Path:
+    """A path on local disk holding a stored blob (``name`` overrides the blob's own storage name),
+    for programs that read files (qpdf, LibreOffice): the stored file itself where storage is local,
+    a hard link named ``<sha256><suffix>`` in ``workdir`` when a suffix is needed (LibreOffice goes
+    by the extension), else a copy there."""
+    name = name or stored.blob
+    source = blob_path_for(name)
+    if source is not None and not suffix:
+        return source
+    target = workdir / f"{stored.sha256}{suffix}"
+    if target.exists():
+        return target
+    if source is not None:
+        try:
+            os.link(source, target)
+            return target
+        except OSError:  # another file system
+            pass
+    with default_storage.open(name, "rb") as handle, target.open("wb") as out:
+        shutil.copyfileobj(handle, out, CHUNK)
+    return target

@@ -50,3 +50,11 @@ def package_export_sweep_task() -> list[int]:
     from reports.services import package_export_sweep
 
     return package_export_sweep()
+
+
+@shared_task(expires=600)
+def office_renditions_task() -> int:
+    """Every 10 minutes: PDF renditions of newly uploaded office files, so exports need not wait for LibreOffice."""
+    from reports.packages.renditions import prepare_missing
+
+    return prepare_missing()

@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.package_export_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 10 minutes: PDF renditions of new office files, ready for the next package export.
+    "office-renditions": {
+        "task": "reports.tasks.office_renditions_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # ---------------------------------------------------------------------------

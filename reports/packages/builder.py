@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from evidence.storage import blob_open
-from reports.packages import collect, merging
+from reports.packages import collect, merging, renditions
 from reports.packages.paths import safe_component
 
 CHUNK = 1024 * 1024
@@ -143,16 +143,42 @@ def _cover(campaign, volume, count: int):
     )
 
 
-def _add_file(archive: zipfile.ZipFile, name: str, source: Path) -> dict:
-    digest, size = hashlib.sha256(), source.stat().st_size
-    with source.open("rb") as handle, archive.open(_info(name, size), "w", force_zip64=size > 2**31) as target:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            target.write(chunk)
-    return {"path": name, "sha256": digest.hexdigest(), "size": size}
+def _add_merged(archive: zipfile.ZipFile, merge: merging.Merge) -> dict:
+    """The merged PDF, written by qpdf straight into the archive (no temporary copy to read back)."""
+    digest = _Digest()
+    # Renditions and stamped numbers make it a little larger than its parts; ZIP64 well before 4 GiB.
+    with archive.open(_info(merging.MERGED_NAME), "w", force_zip64=merge.size > 2**30) as target:
+        digest.target = target
+        merge.write(digest)
+    return {"path": merging.MERGED_NAME, "sha256": digest.sha256.hexdigest(), "size": digest.size}
 
 
-def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Converter, tick) -> BuiltVolume:
+class _Digest:
+    """Passes writes on, hashing and counting them (the merged PDF's manifest entry)."""
+
+    def __init__(self):
+        self.target, self.sha256, self.size = None, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+
+def _volume_zip(path: Path, campaign, volume, count: int, converter: renditions.Converter, tick) -> BuiltVolume:
+    """The volume's ZIP. A part that only shows its damage while qpdf copies it leaves half a merged
+    PDF in the archive: the volume is then built again without one."""
+    try:
+        return _write_volume(path, campaign, volume, count, converter, tick, merge=True)
+    except _MergeFailed:
+        return _write_volume(path, campaign, volume, count, converter, tick, merge=False)
+
+
+class _MergeFailed(Exception):
+    pass
+
+
+def _write_volume(path: Path, campaign, volume, count: int, converter, tick, *, merge: bool) -> BuiltVolume:
     from reports.packages import volume_pdf as vp
 
     cover = _cover(campaign, volume, count)
@@ -167,18 +193,18 @@ def _volume_zip(path: Path, campaign, volume, count: int, converter: merging.Con
         try:
             cover_bytes = vp.cover_pdf(cover)
             manifest_files.append(_add_bytes(archive, "封面.pdf", cover_bytes))
-            merged = merging.merged_pdf(cover, cover_bytes, volume, Path(work), converter)
-            if merged is None:
-                toc = vp.toc_pdf(cover, merging.toc_entries(volume))
-            else:
-                merged, toc = merged
+            merged = merging.prepare_merge(cover, cover_bytes, volume, Path(work), converter) if merge else None
+            toc = merged.toc if merged else vp.toc_pdf(cover, merging.toc_entries(volume))
             manifest_files.append(_add_bytes(archive, "目录.pdf", toc))
+            if merged is not None:
+                try:
+                    manifest_files.append(_add_merged(archive, merged))
+                except vp.VolumeMergeError as exc:
+                    raise _MergeFailed from exc
             for entry in volume.entries:
                 _add_blob(archive, entry.path, entry, tick)
                 manifest_files.append(entry.manifest())
                 tick(1, 0)
-            if merged is not None:
-                manifest_files.append(_add_file(archive, merging.MERGED_NAME, merged))
             manifest = {
                 "schema_version": collect.SCHEMA_VERSION,
                 "campaign": {"id": campaign.pk, "name": campaign.name, "county": campaign.county.name},
@@ -296,9 +322,10 @@ def build_package(
     partial.mkdir(parents=True)
     work.mkdir()
     try:
-        converter = merging.Converter(work, shutil.which("soffice") is not None)
+        converter = renditions.Converter(work, renditions.libreoffice_available())
         converter.prepare(
-            [e for v in volumes if merging.may_merge(v, converter) for e in v.entries], heartbeat=lambda: tick(0, 0)
+            [e.file.stored for v in volumes if merging.may_merge(v, converter) for e in v.entries],
+            heartbeat=lambda: tick(0, 0),
         )
         built = []
         for volume in volumes:

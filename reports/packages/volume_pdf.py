@@ -15,16 +15,16 @@ import signal
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Name
 from PIL import Image, ImageOps, UnidentifiedImageError
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 
 from reports.packages.front_matter import TocEntry, VolumeCover, cover_pdf, toc_pdf  # noqa: F401 - re-exported
 
@@ -110,18 +110,21 @@ def image_to_pdf(data: bytes) -> bytes:
     """One A4 page (portrait or landscape, following the picture) with the image fitted inside the margins.
 
     A4 rather than the image's own size: phone photos at 72 dpi would make pages over a metre wide.
-    EXIF rotation is applied and transparency flattened on white. Raises VolumeMergeError if the
-    data is not an image Pillow can read."""
+    An upright RGB or grey JPEG of sensible size goes in as it is (DCT passthrough): its header is
+    read, its pixels never decoded — a package holds thousands of photos and scans. Anything else is
+    decoded: EXIF rotation applied, transparency flattened on white, oversized pictures scaled down,
+    then stored as JPEG (if it was one: a re-encoded photo stays small) or losslessly (Flate).
+    Raises VolumeMergeError if the data is not an image Pillow can read."""
     try:
         with Image.open(io.BytesIO(data)) as original:
-            image, is_jpeg = ImageOps.exif_transpose(original), original.format == "JPEG"
-            image.load()
             upright = original.getexif().get(0x0112, 1) == 1  # EXIF orientation: no turn needed
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            is_jpeg, mode, size = original.format == "JPEG", original.mode, original.size
+            if is_jpeg and upright and mode in ("RGB", "L") and max(size) <= MAX_IMAGE_PIXELS:
+                return _image_page(data, "/DCTDecode", size, mode)
+            image = ImageOps.exif_transpose(original)
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise VolumeMergeError(f"图片无法读取：{exc}") from exc
-    # An untouched RGB/grey JPEG goes in as is (DCT passthrough); anything else would be stored raw
-    # (Flate), which makes a 3 MB phone photo 30 MB. Changed JPEGs are re-encoded as JPEG for the same reason.
-    source = io.BytesIO(data) if is_jpeg and upright and image.mode in ("RGB", "L") else None
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGB", image.size, "white")
         background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
@@ -130,21 +133,42 @@ def image_to_pdf(data: bytes) -> bytes:
         image = image.convert("RGB")
     if max(image.size) > MAX_IMAGE_PIXELS:
         image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS), Image.Resampling.LANCZOS)
-        source = None
-    if is_jpeg and source is None:
-        source = io.BytesIO()
-        image.save(source, "JPEG", quality=88, optimize=True)  # same pixels, same Pillow → same bytes
-    width, height = image.size
+    if is_jpeg:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=88, optimize=True)  # same pixels, same Pillow → same bytes
+        return _image_page(buffer.getvalue(), "/DCTDecode", image.size, image.mode)
+    return _image_page(zlib.compress(image.tobytes(), 6), "/FlateDecode", image.size, image.mode)
+
+
+def _image_page(stream: bytes, image_filter: str, size: tuple[int, int], mode: str) -> bytes:
+    """A one-page PDF showing the encoded image, centred on A4 in the picture's orientation."""
+    width, height = size
     page_w, page_h = A4 if height >= width else (A4[1], A4[0])
     scale = min((page_w - 2 * IMAGE_MARGIN) / width, (page_h - 2 * IMAGE_MARGIN) / height)
     draw_w, draw_h = width * scale, height * scale
-    buffer = io.BytesIO()
-    # invariant: no creation date and a fixed document ID, so the same picture gives the same bytes.
-    canvas = Canvas(buffer, pagesize=(page_w, page_h), invariant=1, pageCompression=1)
-    canvas.drawImage(ImageReader(source or image), (page_w - draw_w) / 2, (page_h - draw_h) / 2, draw_w, draw_h)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    with pikepdf.new() as pdf:
+        picture = pdf.make_stream(
+            stream,
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=width,
+            Height=height,
+            ColorSpace=Name.DeviceRGB if mode == "RGB" else Name.DeviceGray,
+            BitsPerComponent=8,
+            Filter=Name(image_filter),
+        )
+        place = f"q {draw_w:.2f} 0 0 {draw_h:.2f} {(page_w - draw_w) / 2:.2f} {(page_h - draw_h) / 2:.2f} cm /Im0 Do Q"
+        page = pikepdf.Dictionary(
+            Type=Name.Page,
+            MediaBox=[0, 0, round(page_w, 2), round(page_h, 2)],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=picture)),
+            Contents=pdf.make_stream(place.encode()),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+        buffer = io.BytesIO()
+        # No dates, and an /ID derived from the content: the same picture gives the same bytes.
+        pdf.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
 
 
 def _open(part: bytes | Path, label: str) -> pikepdf.Pdf:
@@ -214,23 +238,25 @@ def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pike
     page.contents_add(ops.encode())
 
 
-def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number: int = 1) -> int:
+def merge_volume(parts: list[bytes | Path], out: Path | BinaryIO, *, first_page_number: int = 1) -> int:
     """Concatenate the parts (cover, 目录, then each file's PDF) into out_path, stamping "— n —" at the
     bottom centre of every page, numbered from first_page_number; returns the page count.
 
-    Pages keep their own size (A4, A3, landscape, odd scans); rotated pages are normalised first so
-    the number sits at the bottom as the page is read. The output is byte-identical for identical
-    inputs (no dates, /ID derived from the content). Raises VolumeMergeError naming the first part
-    that cannot be read; out_path is then left untouched."""
-    out_path = Path(out_path)
+    ``out`` is a path (written atomically) or a writable stream, such as a ZIP member, which the PDF
+    goes into as it is written. Pages keep their own size (A4, A3, landscape, odd scans); rotated
+    pages are normalised first so the number sits at the bottom as the page is read. The output is
+    byte-identical for identical inputs (no dates, /ID derived from the content). Raises
+    VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
+    stream may have received part of the PDF (a damaged stream may only show while it is copied)."""
+    out_path = Path(out) if isinstance(out, str | Path) else None
     if not parts:
         raise VolumeMergeError("没有可合并的部分")
     owners = []  # per page of the volume, the label of its part: qpdf's own errors do not say which it is
     for index, part in enumerate(parts, start=1):
         with _open(part, _label(part, index)) as pdf:
             owners += [_label(part, index)] * len(pdf.pages)
-    tmp = out_path.with_name(out_path.name + ".part")
-    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent) as scratch:
+    tmp = out_path.with_name(out_path.name + ".part") if out_path else None
+    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent if out_path else None) as scratch:
         files = []  # (the file qpdf reads the part from and names in its messages, the part's label)
         for index, part in enumerate(parts, start=1):
             name = Path(scratch) / f"{index}.pdf"
@@ -242,17 +268,13 @@ def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number
         # qpdf's job interface, not Pdf.open + pages.extend: pikepdf copies a part's stream data (the
         # scans and photos) into memory as its pages are added, qpdf's job reads it from the part while
         # writing, so memory stays small whatever the volume's size. Past 200 parts it opens each file
-        # only while reading from it. Deterministic ID: a digest of the written content, not of the time
-        # (the parts' IDs do not count: LibreOffice gives each conversion a fresh one). Object streams
-        # pack the many small dictionaries; image data is copied as it is. The parts' page labels
-        # would make viewers show other numbers than the stamped ones.
+        # only while reading from it. The parts' page labels would make viewers show other numbers than
+        # the stamped ones. (The job's own output is not used: save() below writes.)
         job = pikepdf.Job(
             {
                 "empty": "",
                 "pages": [{"file": name, "password": ""} for name, _ in files],
-                "outputFile": str(tmp),
-                "deterministicId": "",
-                "objectStreams": "generate",
+                "outputFile": "-",
                 "removePageLabels": "",
                 "noWarn": "",
             }
@@ -270,9 +292,16 @@ def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number
                     _stamp(page, number, font, push)
                 except Exception as exc:
                     raise VolumeMergeError(f"{owner}无法合并（{_reason(exc)}）") from exc
-            job.write_pdf(merged)
+            # Deterministic ID: a digest of the written content, not of the time (the parts' IDs do not
+            # count: LibreOffice gives each conversion a fresh one). Object streams pack the many small
+            # dictionaries; image data is copied as it is.
+            target = tmp if tmp else _Chunked(out)
+            merged.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            if not tmp:
+                target.flush()
         except BaseException as exc:
-            tmp.unlink(missing_ok=True)
+            if tmp:
+                tmp.unlink(missing_ok=True)
             if isinstance(exc, VolumeMergeError) or not isinstance(exc, Exception):
                 raise
             # A damaged stream may only show while it is copied; qpdf names its file in the message.
@@ -281,5 +310,34 @@ def merge_volume(parts: list[bytes | Path], out_path: Path, *, first_page_number
             reason = reason.replace(name, "文件") if name else reason
             raise VolumeMergeError(f"{label or '合并后的文件'}无法合并（{reason}）") from exc
         pages = len(merged.pages)
-    os.replace(tmp, out_path)  # atomic: a reader never sees half a volume
+    if tmp:
+        os.replace(tmp, out_path)  # atomic: a reader never sees half a volume
     return pages
+
+
+class _Chunked(io.RawIOBase):
+    """Gathers qpdf's small writes (~5 KB each) into 1 MiB ones: a ZIP member computes its CRC and
+    passes every write on through Python, which per 5 KB costs more than the copying itself."""
+
+    SIZE = 1024 * 1024
+
+    def __init__(self, target: BinaryIO):
+        self.target, self.buffer, self.position = target, bytearray(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.buffer += data
+        self.position += len(data)
+        if len(self.buffer) >= self.SIZE:
+            self.flush()
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.target.write(bytes(self.buffer))
+            self.buffer.clear()
