@@ -314,12 +314,13 @@ def main() -> None:
             package_bytes = sum(p.stat().st_size for p in out.iterdir())
             rate = evidence_bytes / MIB / seconds
             results[label] = (out, seconds)
+            volumes = len(list(out.glob("*.zip")))
             if folder != "default":
                 shutil.rmtree(out)  # only the last package is verified: keep the disk need down
             print(
                 f"{label:21s}{seconds:7.1f} s  {rate:7.1f} MiB/s of evidence  ratio to copy {rate / copy_rate:5.0%}"
                 f"  peak RSS {own:.0f} MiB (with LibreOffice {tree:.0f} MiB)  package {package_bytes / MIB:.0f} MiB"
-                f" in {len(list(out.glob('*.zip')))} volumes"
+                f" in {volumes} volumes"
             )
         out = results["export (default)"][0]
         files = sorted(p for p in out.iterdir() if p.is_file())
