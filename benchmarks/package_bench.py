@@ -203,9 +203,11 @@ def status_mib(pid: int, field: str) -> float:
 
 def descendants(pid: int) -> list[int]:
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *descendants(int(child))]
+    with contextlib.suppress(OSError):  # a process that ended while being looked at
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    found += [int(child), *descendants(int(child))]
     return found
 
 
@@ -229,8 +231,8 @@ def run_measured(command: list[str], env: dict) -> tuple[float, float, float, st
     halt = threading.Event()
 
     def sample():
-        with contextlib.suppress(OSError):
-            while not halt.wait(0.05):
+        while not halt.wait(0.05):
+            with contextlib.suppress(OSError):  # one missed sample, not the end of sampling
                 peak["own"] = max(peak["own"], status_mib(process.pid, "VmHWM"))
                 peak["tree"] = max(peak["tree"], tree_rss_mib(process.pid))
 
