@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image, ImageOps
 
-from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
 
 TEMPLATE = "bulletins/print.html"
 STYLESHEET = "css/bulletin_print.css"
@@ -44,7 +44,6 @@ _AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight"
 # A space between two Chinese characters in a headline is where the author broke the title in two
 # ("…年度关键词 回答我们的2023"); a space next to a Latin word or a number is just a space.
 _HEADLINE_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \u3000]+(?=[\u3000-\u9fff\uff00-\uffef])")
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,7 @@ class _Picture:
 
 
 def _clean(text: str, strip: bool = True) -> str:
-    # XML 1.0 forbids control characters: one pasted from elsewhere must not break the Word file.
-    text = _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    text = docx_text(text)
     return text.strip() if strip else text
 
 

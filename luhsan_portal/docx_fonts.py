@@ -5,10 +5,20 @@ w:altName when a face (方正小标宋简体 on a plain Windows install) is miss
 for neither, hence the raw XML here.
 """
 
+import re
+
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+
+# XML 1.0 forbids these: one stray character pasted into a reason or a finding must not break the file.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def docx_text(text: str | None) -> str:
+    """Text fit for a Word file: line breaks made "\\n", characters XML cannot hold dropped."""
+    return _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def set_fonts(rpr, name: str) -> None:

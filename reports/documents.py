@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
 
 # Paragraph styles of the (style, text) lists. A "table" item is one row, cells joined by a tab;
 # the first row of a run of "table" items is the header.
@@ -48,7 +48,6 @@ PACE_WORDS = {
 }
 NUMERALS = "一二三四五六七八九十"
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _AREA_PREFIX = re.compile(r"^[一二三四五六七八九十]+、")
 _BLANK = re.compile(r"(【请补充：[^】]*】|（请填写）)")
 
@@ -379,7 +378,7 @@ def annual_report_text(f: ReportFigures) -> Paragraphs:
 
 def _runs(paragraph, text: str, font: str, size: float) -> None:
     # Blanks get their own highlighted run so the office finds every one before sending.
-    for index, piece in enumerate(_BLANK.split(_ILLEGAL_XML.sub("", text))):
+    for index, piece in enumerate(_BLANK.split(docx_text(text))):
         if not piece:
             continue
         run = paragraph.add_run(piece)

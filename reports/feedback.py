@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
 
 STATUS_ORDER = {"returned": 0, "not_submitted": 1, "pending": 2}
 STATUS_LABELS = {"returned": "已退回", "not_submitted": "未提交", "pending": "待审核"}
@@ -42,8 +42,6 @@ BODY_FONT, BODY_FALLBACK = "仿宋_GB2312", "仿宋"
 TABLE_FONT = "仿宋"
 XLSX_HEADER_ROW = 4
 
-# XML 1.0 forbids these; one stray character pasted into a return reason must not break the export.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WINDOWS_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
@@ -118,7 +116,7 @@ def summary_line(sheet: FeedbackSheet) -> str:
 
 
 def _clean(text: str) -> str:
-    return _ILLEGAL_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return docx_text(text)
 
 
 def _cn_date(day: date) -> str:

@@ -10,7 +10,6 @@ cell access dominate a 200-finding report otherwise (see ``_table``).
 """
 
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,7 +21,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
-from luhsan_portal.docx_fonts import register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT = "方正小标宋简体", "黑体", "楷体_GB2312"
 BODY_FONT, TABLE_FONT = "仿宋_GB2312", "仿宋"
@@ -50,8 +49,6 @@ CATEGORY_WIDTHS_CM = (4.8, 3.6, 3.6, 3.6)
 FINDING_COLUMNS = ("序号", "问题", "整改意见", "整改时限", "状态")
 FINDING_WIDTHS_CM = (1.1, 5.0, 4.6, 2.7, 2.2)
 
-# XML 1.0 forbids these; one stray character pasted into a description must not break the export.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -95,7 +92,7 @@ class RoundReport:
 
 
 def _clean(text: str) -> str:
-    return _ILLEGAL_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return docx_text(text)
 
 
 def _cn_date(day: date) -> str:
