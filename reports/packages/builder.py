@@ -81,37 +81,53 @@ def _add_blob(archive: zipfile.ZipFile, name: str, entry, tick) -> None:
             tick(0, len(chunk))
 
 
+class _Sha256:
+    """SHA-256 computed on a second thread fed through a short queue, so hashing overlaps with reading
+    and writing the next chunks (hashlib releases the GIL). Waiting for each chunk's digest instead
+    made copying twice as slow."""
+
+    def __init__(self):
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=16)  # at most ~16 MiB of chunks in flight
+        self._thread = threading.Thread(target=self._run, name="package-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self.digest.update(data)
+
+    def update(self, data: bytes) -> None:
+        self._queue.put(data)  # bytes: immutable, so the caller cannot change them under the thread
+        self.size += len(data)
+
+    def hexdigest(self) -> str:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        return self.digest.hexdigest()
+
+
 class _HashingWriter:
     """A write-only, unseekable file that hashes what passes through it.
 
     Unseekable on purpose: zipfile then streams each member with a data descriptor instead of
     seeking back to patch its header, so the volume's SHA-256 is known the moment it is closed —
-    no second read. The digest runs on a second thread fed through a short queue (hashlib releases
-    the GIL), so hashing overlaps with reading and writing the next chunks; waiting for each chunk's
-    digest instead made copying twice as slow.
+    no second read.
     """
 
     def __init__(self, raw):
         self.raw = raw
-        self.digest = hashlib.sha256()
-        self.position = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=16)  # at most ~16 MiB of chunks in flight
-        self._thread = threading.Thread(target=self._hash, name="volume-sha256", daemon=True)
-        self._thread.start()
-
-    def _hash(self) -> None:
-        while (data := self._queue.get()) is not None:
-            self.digest.update(data)
+        self.sha256 = _Sha256()
 
     def write(self, data) -> int:
-        data = bytes(data)  # the caller may reuse a buffer it passed; bytes are passed through uncopied
+        data = bytes(data)  # bytes pass through uncopied; a buffer the caller may reuse is copied
         self.raw.write(data)
-        self._queue.put(data)
-        self.position += len(data)
+        self.sha256.update(data)
         return len(data)
 
     def tell(self) -> int:
-        return self.position
+        return self.sha256.size
 
     def seek(self, *args):
         raise OSError("unseekable")
@@ -120,10 +136,7 @@ class _HashingWriter:
         self.raw.flush()
 
     def hexdigest(self) -> str:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        return self.digest.hexdigest()
+        return self.sha256.hexdigest()
 
 
 def _cover(campaign, volume, count: int):
@@ -150,24 +163,14 @@ def _cover(campaign, volume, count: int):
 
 def _add_merged(archive: zipfile.ZipFile, merge: merging.Merge) -> dict:
     """The merged PDF, written by qpdf straight into the archive (no temporary copy to read back)."""
-    digest = _Digest()
     # Renditions and stamped numbers make it a little larger than its parts; ZIP64 well before 4 GiB.
     with archive.open(_info(merging.MERGED_NAME), "w", force_zip64=merge.size > 2**30) as target:
-        digest.target = target
-        merge.write(digest)
-    return {"path": merging.MERGED_NAME, "sha256": digest.sha256.hexdigest(), "size": digest.size}
-
-
-class _Digest:
-    """Passes writes on, hashing and counting them (the merged PDF's manifest entry)."""
-
-    def __init__(self):
-        self.target, self.sha256, self.size = None, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.sha256.update(data)
-        self.size += len(data)
-        return self.target.write(data)
+        member = _HashingWriter(target)
+        try:
+            merge.write(member)
+        finally:
+            sha256 = member.hexdigest()
+    return {"path": merging.MERGED_NAME, "sha256": sha256, "size": member.tell()}
 
 
 def _volume_zip(path: Path, campaign, volume, count: int, converter: renditions.Converter, tick) -> BuiltVolume:

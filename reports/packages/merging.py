@@ -7,6 +7,7 @@ when its evidence is at most PACKAGE_MERGE_MAX_BYTES
 Parts reach qpdf as files: memory stays flat whatever the volume's size.
 """
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +58,11 @@ class Merge:
     parts: list
     toc: bytes
     size: int  # of the parts: about the merged PDF's size
+    document_id: bytes  # the PDF's /ID, from the contents' hashes
 
     def write(self, out) -> int:
         """Merge into ``out`` (a path or a stream); VolumeMergeError if a part fails while copied."""
-        return vp.merge_volume(self.parts, out)
+        return vp.merge_volume(self.parts, out, document_id=self.document_id)
 
 
 def prepare_merge(cover, cover_bytes: bytes, volume, workdir: Path, converter: Converter) -> Merge | None:
@@ -102,5 +104,9 @@ def prepare_merge(cover, cover_bytes: bytes, volume, workdir: Path, converter: C
         if actual == toc_pages:
             break
         toc_pages = actual
+    identity = hashlib.sha256(b"luhsan merged volume 1")
+    for piece in (cover_bytes, toc, *(f"{e.file.stored.sha256}.{e.file.stored.kind}".encode() for e in volume.entries)):
+        identity.update(hashlib.sha256(piece).digest())
     parts = [cover_bytes, toc, *parts]
-    return Merge(parts, toc, sum(len(p) if isinstance(p, bytes) else p.stat().st_size for p in parts))
+    size = sum(len(p) if isinstance(p, bytes) else p.stat().st_size for p in parts)
+    return Merge(parts, toc, size, identity.digest()[:16])

@@ -166,8 +166,9 @@ def _image_page(stream: bytes, image_filter: str, size: tuple[int, int], mode: s
         )
         pdf.pages.append(pikepdf.Page(page))
         buffer = io.BytesIO()
-        # No dates, and an /ID derived from the content: the same picture gives the same bytes.
-        pdf.save(buffer, deterministic_id=True)
+        # No dates and a fixed /ID: the same picture gives the same bytes. (The page only ever goes into
+        # a merged volume, which drops its parts' IDs; a content MD5 would cost more than the writing.)
+        pdf.save(buffer, static_id=True)
         return buffer.getvalue()
 
 
@@ -238,14 +239,18 @@ def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pike
     page.contents_add(ops.encode())
 
 
-def merge_volume(parts: list[bytes | Path], out: Path | BinaryIO, *, first_page_number: int = 1) -> int:
+def merge_volume(
+    parts: list[bytes | Path], out: Path | BinaryIO, *, first_page_number: int = 1, document_id: bytes | None = None
+) -> int:
     """Concatenate the parts (cover, 目录, then each file's PDF) into out_path, stamping "— n —" at the
     bottom centre of every page, numbered from first_page_number; returns the page count.
 
     ``out`` is a path (written atomically) or a writable stream, such as a ZIP member, which the PDF
     goes into as it is written. Pages keep their own size (A4, A3, landscape, odd scans); rotated
     pages are normalised first so the number sits at the bottom as the page is read. The output is
-    byte-identical for identical inputs (no dates, /ID derived from the content). Raises
+    byte-identical for identical inputs (no dates; the /ID is ``document_id`` — a caller that knows
+    its parts' hashes passes one — or else an MD5 of the whole output, which costs qpdf 4× the
+    time of writing it). Raises
     VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
     stream may have received part of the PDF (a damaged stream may only show while it is copied)."""
     out_path = Path(out) if isinstance(out, str | Path) else None
@@ -292,11 +297,15 @@ def merge_volume(parts: list[bytes | Path], out: Path | BinaryIO, *, first_page_
                     _stamp(page, number, font, push)
                 except Exception as exc:
                     raise VolumeMergeError(f"{owner}无法合并（{_reason(exc)}）") from exc
-            # Deterministic ID: a digest of the written content, not of the time (the parts' IDs do not
-            # count: LibreOffice gives each conversion a fresh one). Object streams pack the many small
-            # dictionaries; image data is copied as it is.
+            # The ID comes from the content, not from the time (the parts' IDs do not count: LibreOffice
+            # gives each conversion a fresh one). With static_id qpdf keeps the first element set here
+            # and writes a fixed second one. Object streams pack the many small dictionaries; image
+            # data is copied as it is.
+            if document_id is not None:
+                merged.trailer.ID = pikepdf.Array([pikepdf.String(document_id)] * 2)
+            identity = {"static_id": True} if document_id is not None else {"deterministic_id": True}
             target = tmp if tmp else _Chunked(out)
-            merged.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            merged.save(target, object_stream_mode=pikepdf.ObjectStreamMode.generate, **identity)
             if not tmp:
                 target.flush()
         except BaseException as exc:

@@ -185,6 +185,25 @@ def test_same_inputs_give_byte_identical_volumes_in_the_same_order(campaign, app
     assert index_a == index_b
 
 
+def test_each_merged_pdf_has_its_own_document_id(campaign, approved, tmp_path):
+    """The /ID comes from the volume's contents (qpdf's MD5 over the whole output cost 4× the writing):
+    volumes differ, the same volume keeps it on re-export."""
+    import pikepdf
+
+    def ids(built):
+        found = []
+        for volume in built.volumes:
+            merged = _members(built.folder / volume.file_name).get("合并版（含封面目录及页码）.pdf")
+            if merged:
+                with pikepdf.open(io.BytesIO(merged)) as pdf:
+                    found.append(bytes(pdf.trailer.ID[0]))
+        return found
+
+    first = ids(_build(campaign, tmp_path, "a"))
+    assert len(first) >= 2 and len(set(first)) == len(first) and all(len(i) == 16 for i in first)
+    assert ids(_build(campaign, tmp_path, "b")) == first
+
+
 def test_every_path_is_safe_unique_and_inside_the_archive(campaign, approved, tmp_path):
     built = _build(campaign, tmp_path)
     for name in [p.name for p in built.folder.iterdir()]:
