@@ -8,7 +8,8 @@ Builds the demo county (SQLite in a temporary directory unless DATABASE_URL is s
 PDFs (a page with a JPEG scan), real JPEG photos, and a share of real DOCX/XLSX files, every one
 unique (content-addressed storage would otherwise store duplicates once). Then, in the same run:
 
-1. plain copy: a sequential read-and-copy (1 MiB chunks) of the same evidence files to a folder;
+1. plain copy: a sequential read-and-copy (1 MiB chunks) of the same evidence files to a folder,
+   twice (the faster counts);
 2. export: ``manage.py export_package`` as its own process — wall time, throughput over the evidence
    bytes, peak RSS of that process (its VmHWM), and the peak of it and its children together
    (LibreOffice, when it converts office files), both sampled every 50 ms;
@@ -295,10 +296,18 @@ def main() -> None:
         )
         connection.close()
 
-        copy_s = plain_copy(blobs, tmp / "copy")
-        shutil.rmtree(tmp / "copy")
+        # Twice, and the faster counts: a copy is as slow as the disk's pending writeback lets it be,
+        # which varies from one run to the next; the faster copy gives the stricter ratio.
+        copies = []
+        for _attempt in range(2):
+            copies.append(plain_copy(blobs, tmp / "copy"))
+            shutil.rmtree(tmp / "copy")
+        copy_s = min(copies)
         copy_rate = evidence_bytes / MIB / copy_s
-        print(f"plain copy:          {copy_s:7.1f} s  {copy_rate:7.1f} MiB/s")
+        print(
+            f"plain copy:          {copy_s:7.1f} s  {copy_rate:7.1f} MiB/s"
+            f"  (faster of {' and '.join(f'{c:.1f} s' for c in copies)})"
+        )
 
         manage = [sys.executable, "manage.py"]
         results = {}

@@ -89,7 +89,8 @@ class _Sha256:
     def __init__(self):
         self.digest = hashlib.sha256()
         self.size = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=16)  # at most ~16 MiB of chunks in flight
+        # A few chunks in flight are enough to keep the thread busy; a merged volume has two of these.
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
         self._thread = threading.Thread(target=self._run, name="package-sha256", daemon=True)
         self._thread.start()
 
