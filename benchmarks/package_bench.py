@@ -185,8 +185,17 @@ def add_evidence(files: int, total: int, office_share: float, seed: int = 11) ->
     return files, written
 
 
+def settle() -> None:
+    """Start each timed step with no writeback pending from the step before: how fast a program can
+    write depends on how many dirty pages the kernel is still flushing (seen here: the same copy took
+    5 s and 18 s)."""
+    os.sync()
+    time.sleep(2)
+
+
 def plain_copy(sources: list[Path], target: Path) -> float:
     target.mkdir(parents=True)
+    settle()
     start = time.perf_counter()
     for n, source in enumerate(sources):
         with source.open("rb") as src, (target / str(n)).open("wb") as dst:
@@ -226,6 +235,7 @@ def run_measured(command: list[str], env: dict) -> tuple[float, float, float, st
 
     The process's own peak is the kernel's high-water mark (VmHWM), read every 50 ms. (wait4's
     ru_maxrss is no use here: it counts the benchmark's own memory, inherited at fork, before exec.)"""
+    settle()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = {"own": 0.0, "tree": 0.0}
@@ -296,8 +306,7 @@ def main() -> None:
         )
         connection.close()
 
-        # Twice, and the faster counts: a copy is as slow as the disk's pending writeback lets it be,
-        # which varies from one run to the next; the faster copy gives the stricter ratio.
+        # Twice, and the faster counts: the stricter ratio.
         copies = []
         for _attempt in range(2):
             copies.append(plain_copy(blobs, tmp / "copy"))
@@ -335,6 +344,7 @@ def main() -> None:
             )
         out = results["export (default)"][0]
         files = sorted(p for p in out.iterdir() if p.is_file())
+        settle()
         start = time.perf_counter()
         subprocess.run(["sha256sum", *map(str, files)], check=True, stdout=subprocess.DEVNULL)
         sha_s = time.perf_counter() - start
