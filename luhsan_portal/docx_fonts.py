@@ -1,4 +1,5 @@
-"""Chinese fonts in generated Word files (feedback lists, bulletins, supervision and progress reports).
+"""Helpers for generated Word files (feedback lists, bulletins, supervision and progress reports):
+Chinese fonts, text XML can hold, fixed-width tables.
 
 Word and WPS choose the face for Chinese text from w:eastAsia, and look in the font table's
 w:altName when a face (方正小标宋简体 on a plain Windows install) is missing; python-docx has an API
@@ -7,10 +8,12 @@ for neither, hence the raw XML here.
 
 import re
 
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.shared import Cm
 
 # XML 1.0 forbids these: one stray character pasted into a reason or a finding must not break the file.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -19,6 +22,20 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def docx_text(text: str | None) -> str:
     """Text fit for a Word file: line breaks made "\\n", characters XML cannot hold dropped."""
     return _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def fixed_table(document, widths_cm, rows: int = 0):
+    """A centred "Table Grid" table with fixed column widths. Readers differ on whether table, grid
+    or cell widths win: all three are made to agree."""
+    table = document.add_table(rows=rows, cols=len(widths_cm))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    total = sum(Cm(width).twips for width in widths_cm)
+    table._tbl.tblPr.find(qn("w:tblW")).attrib.update({qn("w:type"): "dxa", qn("w:w"): str(total)})
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    return table
 
 
 def set_fonts(rpr, name: str) -> None:

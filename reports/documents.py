@@ -15,13 +15,13 @@ from itertools import groupby
 from operator import itemgetter
 
 from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, fixed_table, register_fallbacks, set_fonts
 
 # Paragraph styles of the (style, text) lists. A "table" item is one row, cells joined by a tab;
 # the first row of a run of "table" items is the header.
@@ -414,15 +414,7 @@ def _setup(document, title: str, author: str) -> None:
 
 
 def _table(document, rows: list[str]) -> None:
-    table = document.add_table(rows=0, cols=len(AREA_COLUMNS))
-    table.style = document.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    # Readers differ on whether table, grid or cell widths win: make all three agree.
-    total = sum(Cm(width).twips for width in AREA_WIDTHS_CM)
-    table._tbl.tblPr.find(qn("w:tblW")).attrib.update({qn("w:type"): "dxa", qn("w:w"): str(total)})
-    for column, width in zip(table.columns, AREA_WIDTHS_CM, strict=True):
-        column.width = Cm(width)
+    table = fixed_table(document, AREA_WIDTHS_CM)
     for number, line in enumerate(rows):
         row = table.add_row()
         row.height, row.height_rule = Cm(0.8), WD_ROW_HEIGHT_RULE.AT_LEAST  # room to read, and to write in

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, fixed_table, register_fallbacks, set_fonts
 
 STATUS_ORDER = {"returned": 0, "not_submitted": 1, "pending": 2}
 STATUS_LABELS = {"returned": "已退回", "not_submitted": "未提交", "pending": "待审核"}
@@ -194,15 +194,7 @@ def feedback_docx(sheet: FeedbackSheet) -> bytes:
     summary.paragraph_format.first_line_indent = Pt(32)  # two characters, as official text is indented
 
     if sheet.rows:
-        table = document.add_table(rows=1, cols=len(COLUMNS))
-        table.style = document.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        # Readers differ on whether table, grid or cell widths win: make all three agree.
-        total = sum(Cm(width).twips for width in DOCX_WIDTHS_CM)
-        table._tbl.tblPr.find(qn("w:tblW")).attrib.update({qn("w:type"): "dxa", qn("w:w"): str(total)})
-        for column, width in zip(table.columns, DOCX_WIDTHS_CM, strict=True):
-            column.width = Cm(width)
+        table = fixed_table(document, DOCX_WIDTHS_CM, rows=1)
         header = table.rows[0]
         _flag_row(header, "w:tblHeader")
         for index, (cell, text) in enumerate(zip(header.cells, COLUMNS, strict=True)):
