@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 
 from bulletins.content import check_length, sanitize
 from bulletins.models import Bulletin, BulletinImage, BulletinItem, Post, PostAttachment, PublicationSettings
-from evidence.filetypes import FileRefused
-from evidence.models import StoredFile
-from evidence.storage import blob_discard_unreferenced, blob_name, blob_write, prepare_upload
+from evidence.storage import prepare_uploads, storing
 from luhsan_portal.access import Role
 from luhsan_portal.audit import audit_record
 
@@ -131,43 +129,6 @@ def bulletin_update(*, bulletin: Bulletin, actor, **fields) -> Bulletin:
     return bulletin
 
 
-def _store_images(files) -> list:
-    prepared, errors = [], []
-    for upload in files:
-        try:
-            item = prepare_upload(upload)
-        except FileRefused as exc:
-            errors.append(_("“%(name)s”：%(reason)s") % {"name": upload.name, "reason": exc})
-            continue
-        if item.detected.kind not in ("jpg", "png"):
-            item.cleanup()
-            errors.append(_("“%(name)s”不是 JPG 或 PNG 图片。") % {"name": upload.name})
-            continue
-        prepared.append(item)
-    if errors:
-        for item in prepared:
-            item.cleanup()
-        raise ValidationError({"images": errors})
-    return prepared
-
-
-def _stored(prepared) -> tuple[dict, list]:
-    """Write blobs and rows for prepared uploads; returns ({sha: StoredFile}, shas written)."""
-    written = [p.sha256 for p in prepared if blob_write(p)]
-    rows = {}
-    for p in prepared:
-        rows[p.sha256], _created = StoredFile.objects.get_or_create(
-            sha256=p.sha256,
-            defaults={
-                "size": p.size,
-                "kind": p.detected.kind,
-                "content_type": p.detected.content_type,
-                "blob": blob_name(p.sha256),
-            },
-        )
-    return rows, written
-
-
 def item_save(
     *,
     bulletin: Bulletin,
@@ -192,37 +153,28 @@ def item_save(
     if errors:
         raise ValidationError(errors)
     check_length(body_html)
-    prepared = _store_images(images)
-    written = []
-    try:
-        with transaction.atomic():
-            rows, written = _stored(prepared)
-            if item is None:
-                order = (bulletin.items.aggregate(m=Max("order"))["m"] or 0) + 1
-                item = BulletinItem.objects.create(
-                    bulletin=bulletin, order=order, kind=kind, headline=headline, body=body_html
-                )
-            else:
-                item.headline, item.body = headline, body_html
-                item.save(update_fields=["headline", "body"])
-            start = (item.images.aggregate(m=Max("order"))["m"] or 0) + 1
-            captions = list(captions)
-            BulletinImage.objects.bulk_create(
-                BulletinImage(
-                    item=item,
-                    stored=rows[p.sha256],
-                    order=start + i,
-                    caption=(captions[i] if i < len(captions) else "")[:200],
-                )
-                for i, p in enumerate(prepared)
+    prepared = prepare_uploads(images, field="images", images_only=True)
+    with storing(prepared) as rows:
+        if item is None:
+            order = (bulletin.items.aggregate(m=Max("order"))["m"] or 0) + 1
+            item = BulletinItem.objects.create(
+                bulletin=bulletin, order=order, kind=kind, headline=headline, body=body_html
             )
-            return item
-    except BaseException:
-        blob_discard_unreferenced(written)
-        raise
-    finally:
-        for p in prepared:
-            p.cleanup()
+        else:
+            item.headline, item.body = headline, body_html
+            item.save(update_fields=["headline", "body"])
+        start = (item.images.aggregate(m=Max("order"))["m"] or 0) + 1
+        captions = list(captions)
+        BulletinImage.objects.bulk_create(
+            BulletinImage(
+                item=item,
+                stored=rows[p.sha256],
+                order=start + i,
+                caption=(captions[i] if i < len(captions) else "")[:200],
+            )
+            for i, p in enumerate(prepared)
+        )
+        return item
 
 
 @transaction.atomic
@@ -481,38 +433,20 @@ def post_save(
         raise ValidationError({"title": _("请填写标题。")})
     body_html = sanitize(body)
     check_length(body_html)
-    prepared = []
-    for upload in attachments:
-        try:
-            prepared.append(prepare_upload(upload))
-        except FileRefused as exc:
-            for p in prepared:
-                p.cleanup()
-            raise ValidationError(
-                {"attachments": _("“%(name)s”：%(reason)s") % {"name": upload.name, "reason": exc}}
-            ) from exc
-    written = []
-    try:
-        with transaction.atomic():
-            rows, written = _stored(prepared)
-            post = post or Post(campaign=campaign, created_by=actor)
-            post.board, post.title, post.body = board, title.strip(), body_html
-            post.doc_number, post.source, post.published_on = doc_number.strip(), source.strip(), published_on
-            post.internal_note = internal_note.strip()
-            post.full_clean()
-            post.save()
-            PostAttachment.objects.bulk_create(
-                PostAttachment(post=post, stored=rows[p.sha256], name=p.name) for p in prepared
-            )
-            audit_record(actor=actor, verb="post.save", target=post, changes={"title": (None, post.title)})
-            column_bump(campaign.pk)
-            return post
-    except BaseException:
-        blob_discard_unreferenced(written)
-        raise
-    finally:
-        for p in prepared:
-            p.cleanup()
+    prepared = prepare_uploads(attachments, field="attachments")
+    with storing(prepared) as rows:
+        post = post or Post(campaign=campaign, created_by=actor)
+        post.board, post.title, post.body = board, title.strip(), body_html
+        post.doc_number, post.source, post.published_on = doc_number.strip(), source.strip(), published_on
+        post.internal_note = internal_note.strip()
+        post.full_clean()
+        post.save()
+        PostAttachment.objects.bulk_create(
+            PostAttachment(post=post, stored=rows[p.sha256], name=p.name) for p in prepared
+        )
+        audit_record(actor=actor, verb="post.save", target=post, changes={"title": (None, post.title)})
+        column_bump(campaign.pk)
+        return post
 
 
 @transaction.atomic

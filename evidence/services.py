@@ -10,9 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evidence.filetypes import FileRefused
-from evidence.models import Evidence, EvidenceAssignment, EvidenceFile, EvidenceLink, StoredFile
-from evidence.storage import PreparedFile, blob_discard_unreferenced, blob_name, blob_write, prepare_upload
+from evidence.models import Evidence, EvidenceAssignment, EvidenceFile, EvidenceLink
+from evidence.storage import prepare_uploads, storing
 from indicators.models import Assignment
 from luhsan_portal.audit import audit_record
 from luhsan_portal.spreadsheets import parse_date
@@ -87,23 +86,9 @@ def _check_assignments(*, unit, assignments: list[Assignment]) -> None:
             raise ValidationError({"assignments": WAIVED_ASSIGNMENT % {"task": a.indicator.code}})
 
 
-def _prepare_files(files) -> list[PreparedFile]:
-    prepared, errors = [], []
-    for upload in files:
-        try:
-            prepared.append(prepare_upload(upload))
-        except FileRefused as exc:
-            errors.append(_("“%(name)s”：%(reason)s") % {"name": upload.name, "reason": exc})
-    if errors:
-        for item in prepared:
-            item.cleanup()
-        raise ValidationError({"files": errors})
-    return prepared
-
-
 @transaction.atomic
 def _create(
-    *, unit, assignments, title, prepared, links, reuse, statement, note, period, previous, token, actor
+    *, unit, assignments, title, prepared, stored, links, reuse, statement, note, period, previous, token, actor
 ) -> Evidence:
     evidence = Evidence(
         campaign_id=assignments[0].campaign_id,
@@ -123,17 +108,6 @@ def _create(
     evidence.full_clean(exclude=["previous"], validate_constraints=False)
     evidence.save()
     EvidenceAssignment.objects.bulk_create(EvidenceAssignment(evidence=evidence, assignment=a) for a in assignments)
-    stored = {}
-    for item in prepared:
-        stored[item.sha256], _created = StoredFile.objects.get_or_create(
-            sha256=item.sha256,
-            defaults={
-                "size": item.size,
-                "kind": item.detected.kind,
-                "content_type": item.detected.content_type,
-                "blob": blob_name(item.sha256),
-            },
-        )
     files = [
         EvidenceFile(evidence=evidence, stored=stored[p.sha256], name=p.name, order=i) for i, p in enumerate(prepared)
     ]
@@ -225,41 +199,32 @@ def evidence_submit(
     if period_start and period_end and period_start > period_end:
         raise ValidationError({"period_end": _("材料所属期间的开始日期不能晚于结束日期。")})
 
-    prepared = _prepare_files(files)
-    written: list[str] = []
+    prepared = prepare_uploads(files)
     try:
-        for item in prepared:
-            if blob_write(item):
-                written.append(item.sha256)
-        return _create(
-            unit=unit,
-            assignments=assignments,
-            title=title[:200],
-            prepared=prepared,
-            links=parsed_links,
-            reuse=reuse,
-            statement=(statement or "").strip(),
-            note=(note or "").strip(),
-            period=(period_start, period_end),
-            previous=previous,
-            token=client_token,
-            actor=actor,
-        )
+        with storing(prepared) as stored:
+            return _create(
+                unit=unit,
+                assignments=assignments,
+                title=title[:200],
+                prepared=prepared,
+                stored=stored,
+                links=parsed_links,
+                reuse=reuse,
+                statement=(statement or "").strip(),
+                note=(note or "").strip(),
+                period=(period_start, period_end),
+                previous=previous,
+                token=client_token,
+                actor=actor,
+            )
     except IntegrityError as exc:
         # Lost a race: the same form arrived twice at once, or two resubmissions of one return.
-        blob_discard_unreferenced(written)
         earlier = Evidence.objects.filter(created_by=actor, client_token=client_token).first() if client_token else None
         if earlier is not None:
             raise AlreadySubmitted(earlier) from exc
         if previous is not None:
             raise ValidationError(PREVIOUS_ALREADY_ANSWERED % {"revision": previous.revision + 1}) from exc
         raise
-    except BaseException:
-        blob_discard_unreferenced(written)
-        raise
-    finally:
-        for item in prepared:
-            item.cleanup()
 
 
 def _check_links(link_ids: list[int]) -> None:

@@ -9,13 +9,17 @@ import hashlib
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
 
-from evidence.filetypes import DetectedType, detect, safe_display_name
+from evidence.filetypes import DetectedType, FileRefused, detect, safe_display_name
 from evidence.models import StoredFile
 
 CHUNK = 1024 * 1024
@@ -65,6 +69,63 @@ def prepare_upload(upload) -> PreparedFile:
         raise
     name = safe_display_name(upload.name or "", fallback_ext=detected.extension)
     return PreparedFile(path=path, sha256=sha256, size=path.stat().st_size, name=name, detected=detected, _temp=temp)
+
+
+def prepare_uploads(files, *, field: str = "files", images_only: bool = False) -> list[PreparedFile]:
+    """Hash and type-check several uploads (evidence files, photos, bulletin images, attachments).
+
+    Raises ValidationError on ``field`` naming every refused file in Chinese; the accepted ones are
+    then cleaned up, so a form can be sent again with nothing half-stored."""
+    prepared, errors = [], []
+    for upload in files:
+        try:
+            item = prepare_upload(upload)
+        except FileRefused as exc:
+            errors.append(_("“%(name)s”：%(reason)s") % {"name": upload.name, "reason": exc})
+            continue
+        if images_only and item.detected.kind not in ("jpg", "png"):
+            item.cleanup()
+            errors.append(_("“%(name)s”不是 JPG 或 PNG 图片。") % {"name": upload.name})
+            continue
+        prepared.append(item)
+    if errors:
+        for item in prepared:
+            item.cleanup()
+        raise ValidationError({field: errors})
+    return prepared
+
+
+@contextmanager
+def storing(prepared: list[PreparedFile]):
+    """Put prepared uploads' bytes in place and yield their StoredFile rows ({sha256: row}) inside a
+    transaction, for the caller to attach. If anything in the block fails, the bytes this call wrote
+    that no row refers to are removed again; the uploads' temporary files always go."""
+    written: list[str] = []
+    try:
+        written = [item.sha256 for item in prepared if blob_write(item)]
+        with transaction.atomic():
+            yield _stored_rows(prepared)
+    except BaseException:
+        blob_discard_unreferenced(written)
+        raise
+    finally:
+        for item in prepared:
+            item.cleanup()
+
+
+def _stored_rows(prepared: list[PreparedFile]) -> dict[str, StoredFile]:
+    rows = {}
+    for item in prepared:
+        rows[item.sha256], _created = StoredFile.objects.get_or_create(
+            sha256=item.sha256,
+            defaults={
+                "size": item.size,
+                "kind": item.detected.kind,
+                "content_type": item.detected.content_type,
+                "blob": blob_name(item.sha256),
+            },
+        )
+    return rows
 
 
 def file_sha256(path: Path) -> str:

@@ -17,7 +17,7 @@ from indicators.models import Assignment
 from indicators.selectors import campaign_get_current
 from luhsan_portal.access import Action, can
 from luhsan_portal.listing import paginate
-from luhsan_portal.views import login_required, portal_page
+from luhsan_portal.views import add_service_errors, login_required, portal_page
 
 
 def _links_from_post(post) -> list[dict]:
@@ -82,7 +82,7 @@ def evidence_create(request):
             messages.info(request, exc.messages[0])
             return redirect("evidence:evidence_detail", pk=exc.evidence.pk)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             dropped = upload_errors(request)
             for message in dropped:
@@ -118,15 +118,6 @@ def _max_mb() -> int:
     from django.conf import settings
 
     return settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024)
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required

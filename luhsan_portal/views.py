@@ -1,6 +1,7 @@
 """Project-level pages: home (工作台), campaign switcher, error pages."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -14,6 +15,16 @@ __all__ = ["login_required", "portal_page"]
 def portal_page(request, template: str, context: dict, status: int = 200):
     """Render a page inside the portal frame (base.html reads navigation from the context processor)."""
     return render(request, template, context, status=status)
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: under the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error.messages)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @login_required

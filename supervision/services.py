@@ -10,9 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evidence.filetypes import FileRefused
-from evidence.models import Evidence, StoredFile
-from evidence.storage import blob_discard_unreferenced, blob_name, blob_write, prepare_upload
+from evidence.models import Evidence
+from evidence.storage import prepare_uploads, storing
 from luhsan_portal.access import Role
 from luhsan_portal.audit import audit_record
 from supervision.models import (
@@ -127,57 +126,11 @@ def group_save(
 # ---------------------------------------------------------------------------
 
 
-def _store_images(files, *, images_only: bool) -> list[tuple]:
-    prepared, errors = [], []
-    for upload in files:
-        try:
-            item = prepare_upload(upload)
-        except FileRefused as exc:
-            errors.append(_("“%(name)s”：%(reason)s") % {"name": upload.name, "reason": exc})
-            continue
-        if images_only and item.detected.kind not in ("jpg", "png"):
-            item.cleanup()
-            errors.append(_("“%(name)s”不是 JPG 或 PNG 图片。") % {"name": upload.name})
-            continue
-        prepared.append(item)
-    if errors:
-        for item in prepared:
-            item.cleanup()
-        raise ValidationError({"files": errors})
-    return prepared
-
-
-def _stored_rows(prepared) -> dict[str, StoredFile]:
-    rows = {}
-    for item in prepared:
-        rows[item.sha256], _created = StoredFile.objects.get_or_create(
-            sha256=item.sha256,
-            defaults={
-                "size": item.size,
-                "kind": item.detected.kind,
-                "content_type": item.detected.content_type,
-                "blob": blob_name(item.sha256),
-            },
-        )
-    return rows
-
-
 def _with_files(files, images_only: bool, write):
-    """Type-check, store, then run ``write(prepared, stored)`` in a transaction; undo blobs on failure."""
-    prepared = _store_images(files, images_only=images_only)
-    written = []
-    try:
-        for item in prepared:
-            if blob_write(item):
-                written.append(item.sha256)
-        with transaction.atomic():
-            return write(prepared, _stored_rows(prepared))
-    except BaseException:
-        blob_discard_unreferenced(written)
-        raise
-    finally:
-        for item in prepared:
-            item.cleanup()
+    """Type-check and store the uploads, then run ``write(prepared, stored)`` in the same transaction."""
+    prepared = prepare_uploads(files, images_only=images_only)
+    with storing(prepared) as stored:
+        return write(prepared, stored)
 
 
 def visit_record(

@@ -16,7 +16,7 @@ from luhsan_portal.access import Action, can
 from luhsan_portal.audit import audit_record
 from luhsan_portal.forms import DateInput
 from luhsan_portal.listing import file_response, paginate
-from luhsan_portal.views import login_required, portal_page
+from luhsan_portal.views import add_service_errors, login_required, portal_page
 from supervision.models import SupervisionRound
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -124,7 +124,7 @@ def bulletin_edit(request, pk: int):
         try:
             services.bulletin_update(bulletin=bulletin, actor=request.user, **header.cleaned_data)
         except ValidationError as exc:
-            _attach(header, exc)
+            add_service_errors(header, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("bulletins:bulletin_edit", pk=pk)
@@ -134,15 +134,6 @@ def bulletin_edit(request, pk: int):
         "bulletins/bulletin_edit.html",
         {"bulletin": bulletin, "header": header, "item_form": ItemForm(), "rounds": rounds},
     )
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -164,7 +155,7 @@ def item_edit(request, pk: int, item_id: int | None = None):
                 captions=request.POST.getlist("caption"),
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("文章已保存。"))
             return redirect("bulletins:bulletin_edit", pk=pk)

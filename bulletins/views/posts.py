@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from bulletins import services
 from bulletins.models import Post
-from bulletins.views.office import _attach, _campaign, _require_office
+from bulletins.views.office import _campaign, _require_office
 from luhsan_portal.forms import DateInput
 from luhsan_portal.listing import paginate
-from luhsan_portal.views import login_required, portal_page
+from luhsan_portal.views import add_service_errors, login_required, portal_page
 
 
 class PostForm(forms.ModelForm):
@@ -62,7 +62,7 @@ def post_edit(request, pk: int | None = None):
                 **data,
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。发布后才会出现在公开专栏。"))
             return redirect("bulletins:post_edit", pk=post.pk)

@@ -9,19 +9,10 @@ from django.utils.translation import gettext as _
 from evidence.models import Evidence
 from evidence.storage import blob_open
 from indicators.models import Indicator
-from luhsan_portal.views import login_required, portal_page
+from luhsan_portal.views import add_service_errors, login_required, portal_page
 from supervision import selectors, services
 from supervision.forms import FindingForm, VisitForm
 from supervision.models import InspectionGroup, Visit, VisitPhoto
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -64,7 +55,7 @@ def visit_create(request):
         except PermissionDenied:
             raise
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("走访已记录。发现问题请继续“记录问题”。"))
             return redirect("supervision:visit_detail", pk=visit.pk)
@@ -112,7 +103,7 @@ def visit_detail(request, pk: int):
                     deadline=data["deadline"],
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("问题和整改要求已记录，单位将在“本单位整改”中看到。"))
                 return redirect("supervision:visit_detail", pk=visit.pk)

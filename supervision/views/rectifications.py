@@ -12,11 +12,10 @@ from evidence.storage import blob_open
 from indicators.selectors import campaign_get_current
 from luhsan_portal.audit import audit_record
 from luhsan_portal.listing import paginate
-from luhsan_portal.views import login_required, portal_page
+from luhsan_portal.views import add_service_errors, login_required, portal_page
 from supervision import services
 from supervision.forms import ExtensionForm, ReasonForm, RespondForm
 from supervision.models import ExtensionRequest, Rectification, RectificationFile
-from supervision.views.field import _attach
 
 STATUSES = Rectification.Status.choices
 
@@ -144,7 +143,7 @@ def rectification_respond(request, pk: int):
                 files=request.FILES.getlist("files"),
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("整改情况已提交，等待督导组复核。"))
             return redirect("supervision:rectification_detail", pk=order.pk)
