@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image, ImageOps
 
-from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, official_page, set_fonts
 
 TEMPLATE = "bulletins/print.html"
 STYLESHEET = "css/bulletin_print.css"
@@ -289,16 +289,8 @@ def _page_number_footer(section) -> None:
 
 
 def _setup(document, data: BulletinData) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    section = official_page(document, BODY_FONT, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
     section.footer_distance = Cm(2.5)
-    # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
-    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(defaults, BODY_FONT)
-    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    register_fallbacks(document, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
     _page_number_footer(section)
     props = document.core_properties
     props.title = f"{''.join(_masthead(data.title_line))} {_issue(data)}"

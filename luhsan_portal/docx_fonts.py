@@ -1,5 +1,5 @@
 """Helpers for generated Word files (feedback lists, bulletins, supervision and progress reports):
-Chinese fonts, text XML can hold, fixed-width tables.
+the official A4 page, Chinese fonts, text XML can hold, fixed-width tables.
 
 Word and WPS choose the face for Chinese text from w:eastAsia, and look in the font table's
 w:altName when a face (方正小标宋简体 on a plain Windows install) is missing; python-docx has an API
@@ -22,6 +22,22 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def docx_text(text: str | None) -> str:
     """Text fit for a Word file: line breaks made "\\n", characters XML cannot hold dropped."""
     return _ILLEGAL_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def official_page(document, body_font: str, fallbacks):
+    """A4 with the margins of official documents (GB/T 9704), body text in ``body_font`` and Chinese
+    language rules; ``fallbacks`` are (font, stand-in) pairs for machines without the official faces.
+    Returns the section, for footers and the like."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(defaults, body_font)
+    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
+    register_fallbacks(document, fallbacks)
+    return section
 
 
 def fixed_table(document, widths_cm, rows: int = 0):

@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from luhsan_portal.docx_fonts import docx_text, fixed_table, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, fixed_table, official_page, set_fonts
 
 # Paragraph styles of the (style, text) lists. A "table" item is one row, cells joined by a tab;
 # the first row of a run of "table" items is the header.
@@ -389,15 +389,7 @@ def _runs(paragraph, text: str, font: str, size: float) -> None:
 
 
 def _setup(document, title: str, author: str) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
-    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(defaults, BODY_FONT)
-    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    register_fallbacks(document, FALLBACKS)
+    section = official_page(document, BODY_FONT, FALLBACKS)
     # Official documents number pages "— 1 —" at the foot (GB/T 9704), in 宋体 四号.
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER

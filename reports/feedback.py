@@ -16,13 +16,12 @@ from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from luhsan_portal.docx_fonts import docx_text, fixed_table, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, fixed_table, official_page, set_fonts
 
 STATUS_ORDER = {"returned": 0, "not_submitted": 1, "pending": 2}
 STATUS_LABELS = {"returned": "已退回", "not_submitted": "未提交", "pending": "待审核"}
@@ -156,15 +155,7 @@ def _line(document, text: str, font: str, size: float, align, before: float = 0,
 
 
 def _setup_document(document, sheet: FeedbackSheet) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
-    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(defaults, BODY_FONT)
-    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    register_fallbacks(document, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
+    official_page(document, BODY_FONT, ((TITLE_FONT, TITLE_FALLBACK), (BODY_FONT, BODY_FALLBACK)))
     props = document.core_properties
     props.title = f"{sheet.unit_name}一对一专项反馈清单"
     props.subject = sheet.campaign_name

@@ -18,10 +18,10 @@ from xml.sax.saxutils import escape
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
 from docx.shared import Cm, Pt
 
-from luhsan_portal.docx_fonts import docx_text, register_fallbacks, set_fonts
+from luhsan_portal.docx_fonts import docx_text, official_page, set_fonts
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT = "方正小标宋简体", "黑体", "楷体_GB2312"
 BODY_FONT, TABLE_FONT = "仿宋_GB2312", "仿宋"
@@ -221,15 +221,7 @@ def _heading(document, text: str, font: str = HEADING_FONT):
 
 
 def _setup(document, report: RoundReport) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    # The template's defaults point East Asian text at a Japanese theme font and en-US rules.
-    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(defaults, BODY_FONT)
-    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    register_fallbacks(document, FALLBACKS)
+    official_page(document, BODY_FONT, FALLBACKS)
     props = document.core_properties
     props.title = report_title(report)
     props.subject = report.campaign_name
