@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,14 @@ def add_evidence(files: int, total: int, office_share: float, seed: int = 11) ->
         path.write_bytes(data)
         written += len(data)
         stored_rows.append(
-            StoredFile(sha256=sha, size=len(data), kind=kind, content_type=TYPES[kind], blob=blob_name(sha))
+            StoredFile(  # with the CRC-32 an upload computes as its bytes arrive
+                sha256=sha,
+                size=len(data),
+                kind=kind,
+                content_type=TYPES[kind],
+                blob=blob_name(sha),
+                crc32=zlib.crc32(data),
+            )
         )
     now = timezone.now()
     with transaction.atomic():

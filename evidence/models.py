@@ -17,6 +17,10 @@ class StoredFile(models.Model):
     kind = models.CharField(_("类型"), max_length=16)
     content_type = models.CharField(_("MIME 类型"), max_length=100)
     blob = models.CharField(_("存储位置"), max_length=200)
+    # The CRC-32 a ZIP member of these bytes needs: known before copying, a package export copies the
+    # file inside the kernel instead of passing every byte through Python. Null for files stored before
+    # it was kept; the first export that copies one fills it in.
+    crc32 = models.BigIntegerField(_("CRC-32"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("首次上传"), auto_now_add=True)
 
     objects = StoredFileQuerySet.as_manager()

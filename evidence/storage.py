@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class PreparedFile:
     size: int
     name: str
     detected: DetectedType
+    crc32: int | None = None
     _temp: bool = field(default=False, repr=False)
 
     def cleanup(self) -> None:
@@ -61,14 +63,17 @@ def prepare_upload(upload) -> PreparedFile:
                 out.write(chunk)
         path, temp = Path(name), True
     try:
-        sha256 = getattr(upload, "sha256", None) or file_sha256(path)
+        sha256, crc32 = getattr(upload, "sha256", None), getattr(upload, "crc32", None)
+        if sha256 is None or crc32 is None:
+            sha256, crc32 = file_digests(path)
         detected = detect(path, original_name=upload.name or "")
     except Exception:
         if temp:
             path.unlink(missing_ok=True)
         raise
     name = safe_display_name(upload.name or "", fallback_ext=detected.extension)
-    return PreparedFile(path=path, sha256=sha256, size=path.stat().st_size, name=name, detected=detected, _temp=temp)
+    size = path.stat().st_size
+    return PreparedFile(path=path, sha256=sha256, size=size, name=name, detected=detected, crc32=crc32, _temp=temp)
 
 
 def prepare_uploads(files, *, field: str = "files", images_only: bool = False) -> list[PreparedFile]:
@@ -123,17 +128,39 @@ def _stored_rows(prepared: list[PreparedFile]) -> dict[str, StoredFile]:
                 "kind": item.detected.kind,
                 "content_type": item.detected.content_type,
                 "blob": blob_name(item.sha256),
+                "crc32": item.crc32,
             },
         )
     return rows
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _chunks(path: Path):
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+            yield chunk
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(path):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def file_crc32(path: Path) -> int:
+    crc = 0
+    for chunk in _chunks(path):
+        crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def file_digests(path: Path) -> tuple[str, int]:
+    """(SHA-256 hex, CRC-32) of a file in one pass: what a StoredFile keeps of its bytes."""
+    digest, crc = hashlib.sha256(), 0
+    for chunk in _chunks(path):
+        digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
+    return digest.hexdigest(), crc
 
 
 def blob_write(prepared: PreparedFile) -> bool:

@@ -1,6 +1,8 @@
 """Evidence pages: the liaison's submit flow, the office's review, downloads, the permission matrix."""
 
 import datetime as dt
+import hashlib
+import zlib
 from urllib.parse import quote
 
 import pytest
@@ -45,6 +47,10 @@ def test_liaison_submits_two_files_and_a_link(campaign, liaison, as_user, justic
     evidence = Evidence.objects.get()
     assert response["Location"] == f"/evidence/{evidence.pk}/"
     assert [f.name for f in evidence.files.all()] == ["清单.pdf", "现场照片.png"]
+    # Hashed while the bytes arrived: the SHA-256 names the blob, the CRC-32 lets exports copy it in the kernel.
+    assert [(f.stored.sha256, f.stored.crc32) for f in evidence.files.all()] == [
+        (hashlib.sha256(data).hexdigest(), zlib.crc32(data)) for data in (pdf_bytes, png_bytes)
+    ]
     assert evidence.links.get().site == "鲁山县人民政府网"
     html = client.get("/my/tasks/").content.decode()
     assert "待审核" in html

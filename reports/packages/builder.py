@@ -3,12 +3,14 @@ its cover, 目录, the original files, a merged PDF where possible and manifest.
 目录.xlsx and 网络检索链接.xlsx beside them.
 
 Deterministic: fixed ZIP timestamps and attributes, sorted JSON, covers dated by the material (not by
-today), entries in tree order — so the same inputs give byte-identical volumes. Bounded memory:
-files are copied into the archives in 1 MiB chunks (ZIP_STORED, ZIP64 when large), never read whole.
+today), entries in tree order — so the same inputs give byte-identical volumes. Bounded memory and
+little CPU: files are copied into the archives by the kernel (ZIP_STORED, ZIP64 when large, the
+CRC-32 kept by StoredFile) and the volume's SHA-256 is read back on a second thread.
 Atomic: everything is written into a hidden ``.partial`` folder that is renamed at the very end, so a
 killed worker never leaves a half-package that looks complete.
 """
 
+import errno
 import hashlib
 import io
 import json
@@ -27,7 +29,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from evidence.storage import blob_open
+from evidence.models import StoredFile
+from evidence.storage import blob_open, blob_path_for, file_crc32
 from reports.packages import collect, merging, renditions
 from reports.packages.paths import safe_component
 
@@ -70,15 +73,122 @@ def _add_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
     return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def _add_blob(archive: zipfile.ZipFile, name: str, entry, tick) -> None:
-    size = entry.file.stored.size
-    with (
-        blob_open(entry.file.stored) as source,
-        archive.open(_info(name, size), "w", force_zip64=size > 2**31) as target,
-    ):
-        while chunk := source.read(CHUNK):
-            target.write(chunk)
-            tick(0, len(chunk))
+def _zip64(size: int) -> bool:
+    # zipfile's own rule for a member whose size it is told, so that a member copied by the kernel
+    # and one streamed through zipfile get the same header bytes.
+    return size * 1.05 > zipfile.ZIP64_LIMIT
+
+
+def _add_blob(archive: zipfile.ZipFile, name: str, stored, crcs: dict[str, int], tick) -> None:
+    """One original file. On local storage with its CRC-32 known (kept by StoredFile, else computed
+    here once and saved after the export) the kernel copies it (copy_file_range): no byte passes
+    through Python. From other storage it is streamed through zipfile."""
+    local = blob_path_for(stored.blob)
+    if local is None:
+        info = _info(name, stored.size)
+        with blob_open(stored) as source, archive.open(info, "w", force_zip64=_zip64(stored.size)) as target:
+            while chunk := source.read(CHUNK):
+                target.write(chunk)
+                tick(0, len(chunk))
+        return
+    crc = stored.crc32
+    if crc is None:
+        crc = crcs[stored.sha256] = crcs.get(stored.sha256) or file_crc32(local)
+    _add_file(archive, name, local, stored.size, crc, tick)
+
+
+def _add_file(archive: zipfile.ZipFile, name: str, source: Path, size: int, crc: int, tick) -> None:
+    """A member whose size and CRC-32 are known beforehand: its header is final at once and the data
+    is copied file to file by the kernel. What ZipFile.open(…, "w") does on a seekable archive, minus
+    the passing of every chunk through Python (zipfile has no public call for it; the equality with
+    zipfile's own members is pinned by a test)."""
+    info = _info(name, size)
+    info.compress_size, info.CRC = size, crc
+    target = archive.fp
+    target.seek(archive.start_dir)
+    info.header_offset = target.tell()
+    archive._writecheck(info)
+    archive._didModify = True
+    target.write(info.FileHeader(_zip64(size)))
+    with source.open("rb") as handle:
+        _copy_range(handle, target, size, tick)
+    archive.start_dir = target.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[name] = info
+
+
+def _copy_range(source, target, size: int, tick) -> None:
+    left = size
+    while left:
+        try:
+            copied = os.copy_file_range(source.fileno(), target.fileno(), min(left, 64 * CHUNK))
+        except OSError as exc:  # across filesystems on older kernels, or not supported: copy in Python
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            source.seek(size - left)
+            while left and (chunk := source.read(min(left, CHUNK))):
+                target.write(chunk)
+                left -= len(chunk)
+                tick(0, len(chunk))
+            copied = 0
+        if not copied and left:
+            raise OSError(f"{source.name} 比登记的大小短")  # the file changed under the export
+        left -= copied
+        tick(0, copied)
+
+
+class _ReadBackSha256:
+    """The SHA-256 of a file as it is written, read back (from the page cache) on a second thread up
+    to the offset the writer says is final. hashlib and pread release the GIL, so it overlaps with the
+    copying; the copying never waits for it."""
+
+    def __init__(self, path: Path):
+        self._fd = os.open(path, os.O_RDONLY)
+        self._digest = hashlib.sha256()
+        self._done = self._limit = 0
+        self._final = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="package-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    while self._done >= self._limit and not self._final:
+                        self._changed.wait()
+                    limit, final = self._limit, self._final
+                while self._done < limit:
+                    data = os.pread(self._fd, min(CHUNK, limit - self._done), self._done)
+                    if not data:
+                        raise OSError("volume shorter than written")
+                    self._digest.update(data)
+                    self._done += len(data)
+                if final:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer in finish()
+            self._error = exc
+
+    def advance(self, offset: int) -> None:
+        """Bytes before offset are written for good."""
+        with self._changed:
+            self._limit = max(self._limit, offset)
+            self._changed.notify()
+
+    def finish(self, size: int | None) -> str | None:
+        """The digest of the first ``size`` bytes; None (and the thread stopped) when size is None."""
+        with self._changed:
+            self._limit = size if size is not None else self._done
+            self._final = True
+            self._changed.notify()
+        self._thread.join()
+        os.close(self._fd)
+        if size is None:
+            return None
+        if self._error is not None:
+            raise self._error
+        return self._digest.hexdigest()
 
 
 class _Sha256:
@@ -110,12 +220,8 @@ class _Sha256:
 
 
 class _HashingWriter:
-    """A write-only, unseekable file that hashes what passes through it.
-
-    Unseekable on purpose: zipfile then streams each member with a data descriptor instead of
-    seeking back to patch its header, so the volume's SHA-256 is known the moment it is closed —
-    no second read.
-    """
+    """A write-only, unseekable file that hashes what passes through it (the merged PDF as qpdf
+    writes it into its ZIP member)."""
 
     def __init__(self, raw):
         self.raw = raw
@@ -174,20 +280,20 @@ def _add_merged(archive: zipfile.ZipFile, merge: merging.Merge) -> dict:
     return {"path": merging.MERGED_NAME, "sha256": sha256, "size": member.tell()}
 
 
-def _volume_zip(path: Path, campaign, volume, count: int, converter: renditions.Converter, tick) -> BuiltVolume:
+def _volume_zip(path: Path, campaign, volume, count: int, converter: renditions.Converter, crcs, tick) -> BuiltVolume:
     """The volume's ZIP. A part that only shows its damage while qpdf copies it leaves half a merged
     PDF in the archive: the volume is then built again without one."""
     try:
-        return _write_volume(path, campaign, volume, count, converter, tick, merge=True)
+        return _write_volume(path, campaign, volume, count, converter, crcs, tick, merge=True)
     except _MergeFailed:
-        return _write_volume(path, campaign, volume, count, converter, tick, merge=False)
+        return _write_volume(path, campaign, volume, count, converter, crcs, tick, merge=False)
 
 
 class _MergeFailed(Exception):
     pass
 
 
-def _write_volume(path: Path, campaign, volume, count: int, converter, tick, *, merge: bool) -> BuiltVolume:
+def _write_volume(path: Path, campaign, volume, count: int, converter, crcs, tick, *, merge: bool) -> BuiltVolume:
     from reports.packages import volume_pdf as vp
 
     cover = _cover(campaign, volume, count)
@@ -195,10 +301,12 @@ def _write_volume(path: Path, campaign, volume, count: int, converter, tick, *, 
     with (
         # Beside the package, not in /tmp: a merged volume PDF can be hundreds of MB.
         tempfile.TemporaryDirectory(prefix="volume-", dir=converter.workdir.parent) as work,
-        path.open("wb") as raw,
+        # Unbuffered: members copied by the kernel move the file's offset behind a buffer's back.
+        path.open("wb", buffering=0) as raw,
     ):
-        writer = _HashingWriter(raw)
-        archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
+        volume_sha256 = _ReadBackSha256(path)
+        archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
+        sha256 = None
         try:
             cover_bytes = vp.cover_pdf(cover)
             manifest_files.append(_add_bytes(archive, "封面.pdf", cover_bytes))
@@ -210,8 +318,10 @@ def _write_volume(path: Path, campaign, volume, count: int, converter, tick, *, 
                     manifest_files.append(_add_merged(archive, merged))
                 except vp.VolumeMergeError as exc:
                     raise _MergeFailed from exc
+            volume_sha256.advance(raw.tell())  # zipfile rewrites only the header of the member it writes
             for entry in volume.entries:
-                _add_blob(archive, entry.path, entry, tick)
+                _add_blob(archive, entry.path, entry.file.stored, crcs, tick)
+                volume_sha256.advance(raw.tell())
                 manifest_files.append(entry.manifest())
                 tick(1, 0)
             manifest = {
@@ -227,12 +337,12 @@ def _write_volume(path: Path, campaign, volume, count: int, converter, tick, *, 
             }
             archive.writestr(_info("manifest.json"), json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
             archive.close()
+            sha256 = volume_sha256.finish(raw.tell())
         except BaseException:
             # Abandoned (the partial folder goes): stop the ZipFile from finishing itself into a closed file.
             archive.fp = None
+            volume_sha256.finish(None)
             raise
-        finally:
-            sha256 = writer.hexdigest()
     return BuiltVolume(
         number=volume.number,
         title=volume.title,
@@ -304,6 +414,17 @@ def _sheets(folder: Path, campaign, built_volumes, volumes, links) -> list[dict]
     return rows
 
 
+def _keep_crcs(crcs: dict[str, int]) -> None:
+    """Save the CRC-32s this export had to compute: the next export copies those files straight away."""
+    items = list(crcs.items())
+    for start in range(0, len(items), 1000):
+        batch = dict(items[start : start + 1000])
+        rows = list(StoredFile.objects.filter(sha256__in=batch, crc32__isnull=True).only("pk", "sha256"))
+        for row in rows:
+            row.crc32 = batch[row.sha256]
+        StoredFile.objects.bulk_update(rows, ["crc32"])
+
+
 def build_package(
     options: collect.Options, target: Path, *, generated_by: str, progress: Progress | None = None
 ) -> BuiltPackage:
@@ -336,10 +457,11 @@ def build_package(
             [e.file.stored for v in volumes if merging.may_merge(v, converter) for e in v.entries],
             heartbeat=lambda: tick(0, 0),
         )
-        built = []
+        built, crcs = [], {}
         for volume in volumes:
             name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
-            built.append(_volume_zip(partial / name, campaign, volume, len(volumes), converter, tick))
+            built.append(_volume_zip(partial / name, campaign, volume, len(volumes), converter, crcs, tick))
+        _keep_crcs(crcs)
         sheets = _sheets(partial, campaign, built, volumes, links)
         index = {
             "schema_version": collect.SCHEMA_VERSION,

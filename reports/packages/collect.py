@@ -54,6 +54,7 @@ class Blob:
     size: int
     kind: str
     blob: str
+    crc32: int | None  # None for files stored before StoredFile kept it
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +201,18 @@ def _files(evidence_ids) -> dict[int, list[FileInfo]]:
     rows = (
         EvidenceFile.objects.filter(evidence_id__in=evidence_ids)
         .order_by("evidence_id", "order", "id")
-        .values_list("evidence_id", "name", "stored__sha256", "stored__size", "stored__kind", "stored__blob")
+        .values_list(
+            "evidence_id",
+            "name",
+            "stored__sha256",
+            "stored__size",
+            "stored__kind",
+            "stored__blob",
+            "stored__crc32",
+        )
     )
-    for evidence_id, name, sha256, size, kind, blob in rows.iterator(chunk_size=5000):
-        stored = blobs.setdefault(sha256, Blob(sha256, size, kind, blob))
+    for evidence_id, name, sha256, size, kind, blob, crc32 in rows.iterator(chunk_size=5000):
+        stored = blobs.setdefault(sha256, Blob(sha256, size, kind, blob, crc32))
         files.setdefault(evidence_id, []).append(FileInfo(name, stored))
     return files
 

@@ -3,11 +3,14 @@ verification, and the export_package / verify_package commands."""
 
 import io
 import json
+import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import InMemoryStorage
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
@@ -183,6 +186,64 @@ def test_same_inputs_give_byte_identical_volumes_in_the_same_order(campaign, app
         index.pop("generated_at")
         index.pop("spreadsheets")
     assert index_a == index_b
+
+
+def _volume_hashes(built) -> list[tuple[str, str]]:
+    return [(v.file_name, v.sha256) for v in built.volumes]
+
+
+def test_an_export_fills_in_missing_crc32s_and_gives_the_same_volumes(campaign, approved, tmp_path):
+    """Uploads keep each file's CRC-32 so that exports can let the kernel copy the files; files stored
+    before that get theirs from the first export that copies them — with the same volumes either way."""
+    from django.core.files.storage import default_storage
+
+    from evidence.models import StoredFile
+
+    kept = dict(StoredFile.objects.values_list("sha256", "crc32"))
+    for sha256, crc in kept.items():
+        with default_storage.open(StoredFile.objects.get(sha256=sha256).blob, "rb") as handle:
+            assert crc == zlib.crc32(handle.read())
+    first = _build(campaign, tmp_path, "first")
+    StoredFile.objects.update(crc32=None)  # as stored before StoredFile kept CRC-32s
+    second = _build(campaign, tmp_path, "second")
+    assert _volume_hashes(second) == _volume_hashes(first)
+    exported = {e["sha256"] for v in second.volumes for e in _manifest(second.folder / v.file_name)["files"]}
+    assert dict(StoredFile.objects.filter(sha256__in=exported).values_list("sha256", "crc32")) == {
+        sha256: crc for sha256, crc in kept.items() if sha256 in exported
+    }
+    for volume in second.volumes:
+        with zipfile.ZipFile(second.folder / volume.file_name) as archive:
+            assert archive.testzip() is None  # every member's CRC-32 matches its bytes
+
+
+class ObjectStorage(InMemoryStorage):
+    """A stand-in for S3-compatible storage: no local paths (InMemoryStorage makes some up)."""
+
+    def _relative_path(self, name):
+        return os.path.relpath(super().path(name), self.location)
+
+    def path(self, name):
+        raise NotImplementedError("object storage has no local paths")
+
+
+def test_volumes_are_the_same_from_storage_without_local_files(campaign, approved, tmp_path, settings):
+    """Object storage has no paths to copy from: the files are streamed instead, with the same result."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    local = _build(campaign, tmp_path, "local")
+    media = Path(settings.MEDIA_ROOT)
+    stored = {str(p.relative_to(media)): p.read_bytes() for p in media.rglob("*") if p.is_file()}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.ObjectStorage"},
+    }
+    for name, data in stored.items():
+        default_storage.save(name, ContentFile(data))
+    with pytest.raises(NotImplementedError):
+        default_storage.path(next(iter(stored)))
+    remote = _build(campaign, tmp_path, "remote")
+    assert _volume_hashes(remote) == _volume_hashes(local)
 
 
 def test_each_merged_pdf_has_its_own_document_id(campaign, approved, tmp_path):
