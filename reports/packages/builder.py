@@ -13,11 +13,10 @@ killed worker never leaves a half-package that looks complete.
 import errno
 import hashlib
 import io
+import itertools
 import json
 import os
-import queue
 import shutil
-import tempfile
 import threading
 import time
 import zipfile
@@ -31,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from evidence.models import StoredFile
 from evidence.storage import blob_open, blob_path_for, file_crc32
-from reports.packages import collect, merging, renditions
+from reports.packages import collect, drawing, merging, renditions
 from reports.packages.paths import safe_component
 
 CHUNK = 1024 * 1024
@@ -91,10 +90,9 @@ def _add_blob(archive: zipfile.ZipFile, name: str, stored, crcs: dict[str, int],
                 target.write(chunk)
                 tick(0, len(chunk))
         return
-    crc = stored.crc32
-    if crc is None:
-        crc = crcs[stored.sha256] = crcs.get(stored.sha256) or file_crc32(local)
-    _add_file(archive, name, local, stored.size, crc, tick)
+    if stored.crc32 is None and stored.sha256 not in crcs:
+        crcs[stored.sha256] = file_crc32(local)
+    _add_file(archive, name, local, stored.size, crcs.get(stored.sha256, stored.crc32), tick)
 
 
 def _add_file(archive: zipfile.ZipFile, name: str, source: Path, size: int, crc: int, tick) -> None:
@@ -110,8 +108,10 @@ def _add_file(archive: zipfile.ZipFile, name: str, source: Path, size: int, crc:
     archive._writecheck(info)
     archive._didModify = True
     target.write(info.FileHeader(_zip64(size)))
+    target.flush()  # the header, before the kernel appends the data behind the buffer's back
     with source.open("rb") as handle:
         _copy_range(handle, target, size, tick)
+    target.seek(os.lseek(target.fileno(), 0, os.SEEK_CUR))  # the buffer learns where the file now ends
     archive.start_dir = target.tell()
     archive.filelist.append(info)
     archive.NameToInfo[name] = info
@@ -126,10 +126,11 @@ def _copy_range(source, target, size: int, tick) -> None:
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
                 raise
             source.seek(size - left)
-            while left and (chunk := source.read(min(left, CHUNK))):
-                target.write(chunk)
-                left -= len(chunk)
-                tick(0, len(chunk))
+            with open(target.fileno(), "wb", closefd=False) as out:  # noqa: PTH123 - a descriptor
+                while left and (chunk := source.read(min(left, CHUNK))):
+                    out.write(chunk)
+                    left -= len(chunk)
+                    tick(0, len(chunk))
             copied = 0
         if not copied and left:
             raise OSError(f"{source.name} 比登记的大小短")  # the file changed under the export
@@ -170,10 +171,11 @@ class _ReadBackSha256:
         except BaseException as exc:  # noqa: BLE001 - handed to the writer in finish()
             self._error = exc
 
-    def advance(self, offset: int) -> None:
-        """Bytes before offset are written for good."""
+    def advance(self, file) -> None:
+        """What has been written to ``file`` so far is there for good: hash it."""
+        file.flush()
         with self._changed:
-            self._limit = max(self._limit, offset)
+            self._limit = max(self._limit, file.tell())
             self._changed.notify()
 
     def finish(self, size: int | None) -> str | None:
@@ -189,61 +191,6 @@ class _ReadBackSha256:
         if self._error is not None:
             raise self._error
         return self._digest.hexdigest()
-
-
-class _Sha256:
-    """SHA-256 computed on a second thread fed through a short queue, so hashing overlaps with reading
-    and writing the next chunks (hashlib releases the GIL). Waiting for each chunk's digest instead
-    made copying twice as slow."""
-
-    def __init__(self):
-        self.digest = hashlib.sha256()
-        self.size = 0
-        # A few chunks in flight are enough to keep the thread busy; a merged volume has two of these.
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
-        self._thread = threading.Thread(target=self._run, name="package-sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (data := self._queue.get()) is not None:
-            self.digest.update(data)
-
-    def update(self, data: bytes) -> None:
-        self._queue.put(data)  # bytes: immutable, so the caller cannot change them under the thread
-        self.size += len(data)
-
-    def hexdigest(self) -> str:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        return self.digest.hexdigest()
-
-
-class _HashingWriter:
-    """A write-only, unseekable file that hashes what passes through it (the merged PDF as qpdf
-    writes it into its ZIP member)."""
-
-    def __init__(self, raw):
-        self.raw = raw
-        self.sha256 = _Sha256()
-
-    def write(self, data) -> int:
-        data = bytes(data)  # bytes pass through uncopied; a buffer the caller may reuse is copied
-        self.raw.write(data)
-        self.sha256.update(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.sha256.size
-
-    def seek(self, *args):
-        raise OSError("unseekable")
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-    def hexdigest(self) -> str:
-        return self.sha256.hexdigest()
 
 
 def _cover(campaign, volume, count: int):
@@ -268,60 +215,34 @@ def _cover(campaign, volume, count: int):
     )
 
 
-def _add_merged(archive: zipfile.ZipFile, merge: merging.Merge) -> dict:
-    """The merged PDF, written by qpdf straight into the archive (no temporary copy to read back)."""
-    # Renditions and stamped numbers make it a little larger than its parts; ZIP64 well before 4 GiB.
-    with archive.open(_info(merging.MERGED_NAME), "w", force_zip64=merge.size > 2**30) as target:
-        member = _HashingWriter(target)
-        try:
-            merge.write(member)
-        finally:
-            sha256 = member.hexdigest()
-    return {"path": merging.MERGED_NAME, "sha256": sha256, "size": member.tell()}
+def _job(campaign, volume, count: int, converter: renditions.Converter, workdir: Path) -> drawing.Job:
+    return drawing.Job(
+        number=volume.number,
+        cover=_cover(campaign, volume, count),
+        entries=merging.toc_entries(volume),
+        parts=merging.merge_parts(volume, workdir, converter),
+        identities=[f"{e.file.stored.sha256}.{e.file.stored.kind}" for e in volume.entries],
+        workdir=str(workdir),
+    )
 
 
-def _volume_zip(path: Path, campaign, volume, count: int, converter: renditions.Converter, crcs, tick) -> BuiltVolume:
-    """The volume's ZIP. A part that only shows its damage while qpdf copies it leaves half a merged
-    PDF in the archive: the volume is then built again without one."""
-    try:
-        return _write_volume(path, campaign, volume, count, converter, crcs, tick, merge=True)
-    except _MergeFailed:
-        return _write_volume(path, campaign, volume, count, converter, crcs, tick, merge=False)
-
-
-class _MergeFailed(Exception):
-    pass
-
-
-def _write_volume(path: Path, campaign, volume, count: int, converter, crcs, tick, *, merge: bool) -> BuiltVolume:
-    from reports.packages import volume_pdf as vp
-
-    cover = _cover(campaign, volume, count)
+def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn, crcs, tick) -> BuiltVolume:
     manifest_files = []
-    with (
-        # Beside the package, not in /tmp: a merged volume PDF can be hundreds of MB.
-        tempfile.TemporaryDirectory(prefix="volume-", dir=converter.workdir.parent) as work,
-        # Unbuffered: members copied by the kernel move the file's offset behind a buffer's back.
-        path.open("wb", buffering=0) as raw,
-    ):
+    with path.open("wb") as raw:
         volume_sha256 = _ReadBackSha256(path)
         archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
-        sha256 = None
         try:
-            cover_bytes = vp.cover_pdf(cover)
-            manifest_files.append(_add_bytes(archive, "封面.pdf", cover_bytes))
-            merged = merging.prepare_merge(cover, cover_bytes, volume, Path(work), converter) if merge else None
-            toc = merged.toc if merged else vp.toc_pdf(cover, merging.toc_entries(volume))
-            manifest_files.append(_add_bytes(archive, "目录.pdf", toc))
-            if merged is not None:
-                try:
-                    manifest_files.append(_add_merged(archive, merged))
-                except vp.VolumeMergeError as exc:
-                    raise _MergeFailed from exc
-            volume_sha256.advance(raw.tell())  # zipfile rewrites only the header of the member it writes
+            manifest_files.append(_add_bytes(archive, "封面.pdf", drawn.cover))
+            manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
+            if drawn.merged is not None:
+                merged = drawn.merged
+                _add_file(archive, merging.MERGED_NAME, Path(merged.path), merged.size, merged.crc32, lambda *a: None)
+                Path(merged.path).unlink()
+                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
+            volume_sha256.advance(raw)  # zipfile rewrites only the header of the member it writes
             for entry in volume.entries:
                 _add_blob(archive, entry.path, entry.file.stored, crcs, tick)
-                volume_sha256.advance(raw.tell())
+                volume_sha256.advance(raw)
                 manifest_files.append(entry.manifest())
                 tick(1, 0)
             manifest = {
@@ -337,6 +258,7 @@ def _write_volume(path: Path, campaign, volume, count: int, converter, crcs, tic
             }
             archive.writestr(_info("manifest.json"), json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
             archive.close()
+            raw.flush()
             sha256 = volume_sha256.finish(raw.tell())
         except BaseException:
             # Abandoned (the partial folder goes): stop the ZipFile from finishing itself into a closed file.
@@ -350,7 +272,7 @@ def _write_volume(path: Path, campaign, volume, count: int, converter, crcs, tic
         sha256=sha256,
         size=path.stat().st_size,
         file_count=len(volume.entries),
-        merged=merged is not None,
+        merged=drawn.merged is not None,
     )
 
 
@@ -425,10 +347,22 @@ def _keep_crcs(crcs: dict[str, int]) -> None:
         StoredFile.objects.bulk_update(rows, ["crc32"])
 
 
+def _parts_dir(work: Path, volume) -> Path:
+    folder = work / f"volume-{volume.number}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def build_package(
     options: collect.Options, target: Path, *, generated_by: str, progress: Progress | None = None
 ) -> BuiltPackage:
     """Build the package for ``options`` into ``target`` (created; replaced only when complete)."""
+    # Started first: the drawing process loads its fonts while this one reads the database.
+    with drawing.Drawer() as drawer:
+        return _build(drawer, options, Path(target), generated_by, progress)
+
+
+def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, generated_by: str, progress) -> BuiltPackage:
     campaign, indicators, entries, links = collect.collect(options)
     volumes = collect.volumes(options, indicators, entries)
     files_total, bytes_total = len(entries), sum(e.size for e in entries)
@@ -444,7 +378,6 @@ def build_package(
 
     if progress:
         progress(0, files_total, 0, bytes_total)
-    target = Path(target)
     partial = target.parent / f".{target.name}.partial"
     work = target.parent / f".{target.name}.work"
     for leftover in (partial, work):  # from a killed run
@@ -458,9 +391,18 @@ def build_package(
             heartbeat=lambda: tick(0, 0),
         )
         built, crcs = [], {}
-        for volume in volumes:
-            name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
-            built.append(_volume_zip(partial / name, campaign, volume, len(volumes), converter, crcs, tick))
+        with drawer:  # closed before the work folder goes: it may still be drawing into it
+            ahead = iter(volumes)
+            # Two volumes ahead: the next is drawn while this one is copied, whatever their sizes.
+            for volume in itertools.islice(ahead, 2):
+                drawer.submit(_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume)))
+            for volume in volumes:
+                drawn = drawer.take(volume.number, heartbeat=lambda: tick(0, 0))
+                if (following := next(ahead, None)) is not None:
+                    drawer.submit(_job(campaign, following, len(volumes), converter, _parts_dir(work, following)))
+                name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
+                built.append(_write_volume(partial / name, campaign, volume, len(volumes), drawn, crcs, tick))
+                shutil.rmtree(_parts_dir(work, volume))  # copies of parts from storage without local files
         _keep_crcs(crcs)
         sheets = _sheets(partial, campaign, built, volumes, links)
         index = {

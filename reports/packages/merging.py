@@ -1,4 +1,5 @@
-"""The PDF side of a volume: its 目录 entries, office conversions and the merged, page-numbered PDF.
+"""What a volume's PDFs are drawn from: its 目录 entries and the parts of its merged, page-numbered PDF
+(drawing.py draws them in a second process).
 
 Office files go in as their PDF renditions (renditions.py: made once per file content and kept).
 A volume gets a merged PDF only when every part is a PDF, an image or a converted office file, and
@@ -7,20 +8,17 @@ when its evidence is at most PACKAGE_MERGE_MAX_BYTES
 Parts reach qpdf as files: memory stays flat whatever the volume's size.
 """
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from evidence.storage import blob_local_path, blob_open
+from evidence.storage import blob_local_path
 from reports.packages import collect
 from reports.packages import volume_pdf as vp
 from reports.packages.renditions import OFFICE, Converter
 
 IMAGES = {"jpg", "png"}
 MERGED_NAME = "合并版（含封面目录及页码）.pdf"
-TOC_ROWS_PER_PAGE = 20
 
 
 def may_merge(volume, converter: Converter) -> bool:
@@ -51,62 +49,19 @@ def toc_entries(volume, starts: list[int | None] | None = None, pages: list[int 
     ]
 
 
-@dataclass(frozen=True)
-class Merge:
-    """A volume ready to merge: the parts in order (cover, 目录, each file's PDF) and the 目录 with start pages."""
-
-    parts: list
-    toc: bytes
-    size: int  # of the parts: about the merged PDF's size
-    document_id: bytes  # the PDF's /ID, from the contents' hashes
-
-    def write(self, out) -> int:
-        """Merge into ``out`` (a path or a stream); VolumeMergeError if a part fails while copied."""
-        return vp.merge_volume(self.parts, out, document_id=self.document_id)
-
-
-def prepare_merge(cover, cover_bytes: bytes, volume, workdir: Path, converter: Converter) -> Merge | None:
-    """The volume's merge, or None when it cannot be merged: a part that is neither PDF, image nor
-    converted office file, a damaged part, or a volume larger than PACKAGE_MERGE_MAX_BYTES."""
+def merge_parts(volume, workdir: Path, converter: Converter) -> list[tuple[str, str]] | None:
+    """The files a merged PDF of the volume is made of — (path, "pdf" or "image") per entry, office
+    files as their renditions — or None when it cannot have one (drawing.py merges them)."""
     if not may_merge(volume, converter):
         return None
-    parts: list[bytes | Path] = []
+    parts = []
     for entry in volume.entries:
         stored = entry.file.stored
-        if stored.kind == "pdf":
-            parts.append(blob_local_path(stored, workdir))
-        elif stored.kind in IMAGES:
-            with blob_open(stored) as handle:
-                try:
-                    page = vp.image_to_pdf(handle.read())
-                except vp.VolumeMergeError:
-                    return None
-            parts.append(workdir / f"image-{len(parts)}.pdf")
-            parts[-1].write_bytes(page)
-        elif stored.kind in OFFICE and converter.get(stored) is not None:
-            parts.append(converter.get(stored))
+        if stored.kind in OFFICE:
+            rendition = converter.get(stored)
+            if rendition is None:
+                return None
+            parts.append((str(rendition), "pdf"))
         else:
-            return None
-    try:
-        pages = [vp.count_pages(part) for part in parts]
-    except vp.VolumeMergeError:
-        return None
-    # The 目录's start pages depend on its own length: guess it (a page holds about 20 rows of short
-    # titles, fewer of long ones), render, and render again only if the guess was wrong.
-    toc_pages, toc = -(-len(volume.entries) // TOC_ROWS_PER_PAGE), b""
-    for _attempt in range(4):
-        starts, page = [], 1 + 1 + toc_pages
-        for count in pages:
-            starts.append(page)
-            page += count
-        toc = vp.toc_pdf(cover, toc_entries(volume, starts, pages))
-        actual = vp.count_pages(toc)
-        if actual == toc_pages:
-            break
-        toc_pages = actual
-    identity = hashlib.sha256(b"luhsan merged volume 1")
-    for piece in (cover_bytes, toc, *(f"{e.file.stored.sha256}.{e.file.stored.kind}".encode() for e in volume.entries)):
-        identity.update(hashlib.sha256(piece).digest())
-    parts = [cover_bytes, toc, *parts]
-    size = sum(len(p) if isinstance(p, bytes) else p.stat().st_size for p in parts)
-    return Merge(parts, toc, size, identity.digest()[:16])
+            parts.append((str(blob_local_path(stored, workdir)), "image" if stored.kind in IMAGES else "pdf"))
+    return parts

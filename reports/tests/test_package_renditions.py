@@ -1,20 +1,19 @@
 """Office renditions kept between exports, the background job that makes them, and a merge that
-fails while it is being written into a volume."""
+fails while it is drawn."""
 
-import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 
 from evidence.services import evidence_approve
 from luhsan_portal.testing import upload
-from reports.packages import merging, renditions
+from reports.packages import builder, collect, drawing, merging, renditions
 from reports.packages import volume_pdf as vp
 from reports.packages.builder import build_package
 from reports.packages.collect import Options
-from reports.packages.verify import verify
 from reports.tasks import office_renditions_task
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
@@ -93,11 +92,12 @@ def _broken_docx() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_part_failing_during_the_merge_gives_a_complete_volume_without_merged_pdf(
+def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     campaign, submit, office, pdf_bytes, png_bytes, tmp_path, monkeypatch
 ):
-    """qpdf reads the parts again while it writes the merged PDF into the archive; a part that fails
-    only then (here: a photo's page removed under it) must not leave half a PDF in the volume."""
+    """qpdf reads the parts again while it writes the merged PDF; a part that fails only then (here: a
+    photo's page removed under it) gives the volume no merged PDF and a 目录 without page numbers, and
+    leaves no half-written PDF behind. The drawing process's own work, run here in-process."""
     item = submit(codes=("1",), title="现场照片", files=[upload("材料.pdf", pdf_bytes), upload("照片.png", png_bytes)])
     evidence_approve(evidence=item, actor=office)
     opened, seen = vp._open, []
@@ -106,23 +106,36 @@ def test_a_part_failing_during_the_merge_gives_a_complete_volume_without_merged_
         pdf = opened(part, label)
         if not isinstance(part, bytes) and part.name.startswith("image-"):
             seen.append(part)
-            if len(seen) == 2:  # checked while the volume was prepared and as the merge starts
+            if len(seen) == 2:  # checked while the 目录 was drawn and as the merge starts
                 part.unlink()  # then gone before qpdf copies it
         return pdf
 
+    options = Options(campaign_id=campaign.pk)
+    campaign_, indicators, entries, _links = collect.collect(options)
+    volume = collect.volumes(options, indicators, entries)[0]
+    work = tmp_path / "work"
+    work.mkdir()
+    job = builder._job(campaign_, volume, 1, renditions.Converter(work, can_convert=False), work)
+    assert job.parts is not None
+    unmerged_toc = vp.toc_pdf(job.cover, job.entries)  # every row "原件附后"
+    good = drawing.draw(job)  # as it is when nothing goes wrong
+    assert good.merged is not None and good.toc != unmerged_toc
+    Path(good.merged.path).unlink()  # what the parent does once it has copied it
+
     monkeypatch.setattr(vp, "_open", then_removed)
-    progress = []
-    built = build_package(
-        Options(campaign_id=campaign.pk),
-        tmp_path / "pkg",
-        generated_by="测试员",
-        progress=lambda *args: progress.append(args),
-    )
-    volume = built.volumes[0]
-    assert not volume.merged
-    assert verify(built.folder).problems == []
-    members = _volume(built)
-    assert merging.MERGED_NAME not in members
-    manifest = json.loads(members["manifest.json"])
-    assert [f["path"].rsplit("-", 1)[-1] for f in manifest["files"][2:]] == ["v1.pdf", "v1.png"]
-    assert progress[-1][:2] == (2, 2)  # the rebuilt volume's files counted once
+    drawn = drawing.draw(job)
+    assert len(seen) == 2 and drawn.merged is None
+    assert drawn.toc == unmerged_toc
+    assert drawn.cover == good.cover
+    assert list(work.iterdir()) == []  # no half-written PDF, no scratch left
+
+
+def test_a_lost_file_fails_the_export_with_its_own_error(campaign, submit, office, png_bytes, tmp_path):
+    """A part the drawing process cannot read fails the export as it would in this process."""
+    item = submit(codes=("1",), title="现场照片", files=[upload("照片.png", png_bytes)])
+    evidence_approve(evidence=item, actor=office)
+    default_storage.delete(item.files.get().stored.blob)
+    with pytest.raises(FileNotFoundError) as raised:
+        _build(campaign, tmp_path, "pkg")
+    assert any("绘制进程" in note for note in raised.value.__notes__)
+    assert not (tmp_path / "pkg").exists() and not list(tmp_path.glob(".pkg.*"))

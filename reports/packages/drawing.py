@@ -1,0 +1,252 @@
+"""Covers, 目录 and merged volume PDFs, drawn in a second process while the export copies files in
+the first.
+
+Drawing is Python (reportlab) or qpdf work that holds the GIL: on the exporting process it took more
+time than copying the files, and on a thread beside the copying it made the copying four times
+slower. A child process draws the next volume while the parent copies this one's files. It runs
+without Django and the database: jobs and results are plain data over its stdin and stdout (pickle:
+the parent only ever talks to the child it started from this same code).
+"""
+
+import contextlib
+import hashlib
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reports.packages import volume_pdf as vp
+
+ROOT = Path(__file__).resolve().parents[2]
+TOC_ROWS_PER_PAGE = 20
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Job:
+    number: int
+    cover: vp.VolumeCover
+    entries: list[vp.TocEntry]  # the 目录 rows, without page numbers
+    parts: list[tuple[str, str]] | None  # (path, "pdf" or "image") per entry for a merged PDF, else None
+    identities: list[str]  # "<sha256>.<kind>" per entry: with the cover and 目录, the merged PDF's /ID
+    workdir: str  # where the merged PDF is written (the parent removes it)
+
+
+@dataclass(frozen=True)
+class MergedFile:
+    path: str
+    size: int
+    crc32: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Drawn:
+    number: int
+    cover: bytes
+    toc: bytes
+    merged: MergedFile | None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    number: int
+    error: Exception  # re-raised in the parent: a lost file is a FileNotFoundError there as well
+    details: str  # the child's traceback
+
+
+class DrawingFailed(RuntimeError):
+    pass
+
+
+# --- in the child ---------------------------------------------------------------------------------
+
+
+def draw(job: Job) -> Drawn:
+    """The volume's cover, its 目录 and, when every part can be merged, its merged PDF (a file in
+    job.workdir). A part that cannot be merged, even one that fails only while qpdf copies it, leaves
+    the volume without a merged PDF and its 目录 saying "原件附后"."""
+    cover = vp.cover_pdf(job.cover)
+    if job.parts is not None:
+        with tempfile.TemporaryDirectory(prefix=f"draw-{job.number}-", dir=job.workdir) as scratch:
+            try:
+                return _merged(job, cover, Path(scratch))
+            except vp.VolumeMergeError:
+                pass
+    return Drawn(job.number, cover, vp.toc_pdf(job.cover, job.entries), None)
+
+
+def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
+    files = []
+    for index, (path, kind) in enumerate(job.parts):
+        if kind == "image":
+            files.append(scratch / f"image-{index}.pdf")
+            files[-1].write_bytes(vp.image_to_pdf(Path(path).read_bytes()))
+        else:
+            files.append(Path(path))
+    pages = [vp.count_pages(file) for file in files]
+    # The 目录's start pages depend on its own length: guess it (a page holds about 20 rows of short
+    # titles, fewer of long ones), draw, and draw again only if the guess was wrong.
+    toc_pages, toc = -(-len(job.entries) // TOC_ROWS_PER_PAGE), b""
+    for _attempt in range(4):
+        starts, page = [], 1 + 1 + toc_pages
+        for count in pages:
+            starts.append(page)
+            page += count
+        entries = [
+            replace(entry, pages=count, start_page=start, note="")
+            for entry, count, start in zip(job.entries, pages, starts, strict=True)
+        ]
+        toc = vp.toc_pdf(job.cover, entries)
+        actual = vp.count_pages(toc)
+        if actual == toc_pages:
+            break
+        toc_pages = actual
+    identity = hashlib.sha256(b"luhsan merged volume 1")
+    for piece in (cover, toc, *(name.encode() for name in job.identities)):
+        identity.update(hashlib.sha256(piece).digest())
+    target = Path(job.workdir) / f"merged-{job.number}.pdf"
+    # To a file, not a pipe: qpdf writes it directly, without a Python call per 5 KB it writes.
+    vp.merge_volume([cover, toc, *files], target, document_id=identity.digest()[:16])
+    size, crc, sha256 = _digests(target)
+    return Drawn(job.number, cover, toc, MergedFile(str(target), size, crc, sha256))
+
+
+def _digests(path: Path) -> tuple[int, int, str]:
+    # evidence.storage.file_digests does the same, but this process runs without Django.
+    size, crc, digest = 0, 0, hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            size += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+            digest.update(chunk)
+    return size, crc, digest.hexdigest()
+
+
+def _send(stream, value) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream):
+    """The next value, or None at the end of the stream."""
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    (length,) = struct.unpack("<Q", header)
+    data = stream.read(length)
+    if len(data) < length:
+        raise EOFError("truncated message")
+    return pickle.loads(data)  # noqa: S301 - from the parent or child this module started
+
+
+def serve() -> None:
+    """The child's loop: a job from stdin, its result to stdout, until stdin closes."""
+    jobs, results = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the results
+    while (job := _receive(jobs)) is not None:
+        try:
+            result = draw(job)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the export with it
+            try:
+                pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
+            except Exception:  # noqa: BLE001 - an exception that cannot cross: its text does
+                exc = DrawingFailed(f"{type(exc).__name__}: {exc}")
+            result = _Failure(job.number, exc, traceback.format_exc())
+        _send(results, result)
+
+
+# --- in the parent --------------------------------------------------------------------------------
+
+
+class Drawer:
+    """The child process and a thread that hands it jobs and collects its results in turn (strictly
+    one after the other, so neither side can block the other on a full pipe)."""
+
+    def __init__(self):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
+            [sys.executable, "-m", "reports.packages.drawing"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
+        self._jobs: queue.Queue = queue.Queue()
+        self._results: dict[int, Drawn | _Failure] = {}
+        self._error: BaseException | None = None
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._talk, name="package-drawing", daemon=True)
+        self._thread.start()
+
+    def _talk(self) -> None:
+        try:
+            while (job := self._jobs.get()) is not None:
+                _send(self._process.stdin, job)
+                result = _receive(self._process.stdout)
+                if result is None:
+                    raise EOFError(f"exit code {self._process.wait()}")
+                with self._ready:
+                    self._results[job.number] = result
+                    self._ready.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - handed to take()
+            with self._ready:
+                self._error = exc
+                self._ready.notify_all()
+
+    def submit(self, job: Job) -> None:
+        self._jobs.put(job)
+
+    def take(self, number: int, heartbeat: Callable[[], None]) -> Drawn:
+        """The result of job ``number`` (submitted before), waiting for it; heartbeat once a second."""
+        while True:
+            with self._ready:
+                if number not in self._results and self._error is None:
+                    self._ready.wait(1.0)
+                result, error = self._results.pop(number, None), self._error
+            if isinstance(result, _Failure):
+                result.error.add_note(f"第{number}册的封面、目录或合并 PDF 生成时（绘制进程）：\n{result.details}")
+                raise result.error
+            if result is not None:
+                return result
+            if error is not None:
+                raise DrawingFailed(f"生成封面、目录和合并 PDF 的进程意外结束（{error}）") from error
+            heartbeat()
+
+    def close(self) -> None:
+        """Stop the child (within seconds if it is still drawing: the export is over or abandoned)."""
+        if self._process.stdin.closed:
+            return
+        self._jobs.put(None)
+        with contextlib.suppress(OSError):  # the child is gone already
+            self._process.stdin.close()
+        if self._process.poll() is None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._thread.join(timeout=5)
+        self._process.stdout.close()
+
+    def __enter__(self) -> "Drawer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    from reports.packages import drawing  # results pickled under this module's name, not __main__'s
+
+    drawing.serve()
