@@ -134,7 +134,7 @@ def _digests(path: Path) -> tuple[int, int, str]:
 
 def _send(stream, value) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.write(struct.pack("<Q", len(data)) + data)  # buffered: written whole, never in part
     stream.flush()
 
 
@@ -152,8 +152,11 @@ def _receive(stream):
 
 def serve() -> None:
     """The child's loop: a job from stdin, its result to stdout, until stdin closes."""
-    jobs, results = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not corrupt the results
+    # Buffered whatever PYTHONUNBUFFERED says: an unbuffered pipe may take a large result in parts.
+    jobs = open(os.dup(0), "rb")  # noqa: PTH123, SIM115 - descriptors, open for the process's life
+    results = open(os.dup(1), "wb")  # noqa: PTH123, SIM115
+    os.dup2(2, 1)  # anything else written to stdout, even by C code, goes to stderr, not into the results
+    sys.stdout = sys.stderr
     while (job := _receive(jobs)) is not None:
         try:
             result = draw(job)
