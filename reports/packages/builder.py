@@ -29,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from evidence.models import StoredFile
-from evidence.storage import blob_open, blob_path_for, file_crc32
+from evidence.storage import blob_open, blob_path_for, file_crc32, file_digests
 from reports.packages import collect, drawing, merging, renditions
 from reports.packages.paths import safe_component
 
@@ -235,10 +235,12 @@ def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn
             manifest_files.append(_add_bytes(archive, "封面.pdf", drawn.cover))
             manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
             if drawn.merged is not None:
-                merged = drawn.merged
-                _add_file(archive, merging.MERGED_NAME, Path(merged.path), merged.size, merged.crc32, lambda *a: None)
-                Path(merged.path).unlink()
-                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
+                merged = Path(drawn.merged)
+                sha256, crc = file_digests(merged)
+                size = merged.stat().st_size
+                _add_file(archive, merging.MERGED_NAME, merged, size, crc, lambda *a: None)
+                merged.unlink()
+                manifest_files.append({"path": merging.MERGED_NAME, "sha256": sha256, "size": size})
             volume_sha256.advance(raw)  # zipfile rewrites only the header of the member it writes
             for entry in volume.entries:
                 _add_blob(archive, entry.path, entry.file.stored, crcs, tick)

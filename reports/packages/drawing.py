@@ -19,7 +19,6 @@ import sys
 import tempfile
 import threading
 import traceback
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +27,6 @@ from reports.packages import volume_pdf as vp
 
 ROOT = Path(__file__).resolve().parents[2]
 TOC_ROWS_PER_PAGE = 20
-CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,19 +40,11 @@ class Job:
 
 
 @dataclass(frozen=True)
-class MergedFile:
-    path: str
-    size: int
-    crc32: int
-    sha256: str
-
-
-@dataclass(frozen=True)
 class Drawn:
     number: int
     cover: bytes
     toc: bytes
-    merged: MergedFile | None
+    merged: str | None  # the merged PDF's path; the parent hashes it (it has a core to spare) and removes it
 
 
 @dataclass(frozen=True)
@@ -117,19 +107,7 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     target = Path(job.workdir) / f"merged-{job.number}.pdf"
     # To a file, not a pipe: qpdf writes it directly, without a Python call per 5 KB it writes.
     vp.merge_volume([cover, toc, *files], target, document_id=identity.digest()[:16])
-    size, crc, sha256 = _digests(target)
-    return Drawn(job.number, cover, toc, MergedFile(str(target), size, crc, sha256))
-
-
-def _digests(path: Path) -> tuple[int, int, str]:
-    # evidence.storage.file_digests does the same, but this process runs without Django.
-    size, crc, digest = 0, 0, hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            size += len(chunk)
-            crc = zlib.crc32(chunk, crc)
-            digest.update(chunk)
-    return size, crc, digest.hexdigest()
+    return Drawn(job.number, cover, toc, str(target))
 
 
 def _send(stream, value) -> None:

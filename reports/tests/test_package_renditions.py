@@ -120,7 +120,7 @@ def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     unmerged_toc = vp.toc_pdf(job.cover, job.entries)  # every row "原件附后"
     good = drawing.draw(job)  # as it is when nothing goes wrong
     assert good.merged is not None and good.toc != unmerged_toc
-    Path(good.merged.path).unlink()  # what the parent does once it has copied it
+    Path(good.merged).unlink()  # what the parent does once it has copied it
 
     monkeypatch.setattr(vp, "_open", then_removed)
     drawn = drawing.draw(job)
@@ -128,14 +128,3 @@ def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     assert drawn.toc == unmerged_toc
     assert drawn.cover == good.cover
     assert list(work.iterdir()) == []  # no half-written PDF, no scratch left
-
-
-def test_a_lost_file_fails_the_export_with_its_own_error(campaign, submit, office, png_bytes, tmp_path):
-    """A part the drawing process cannot read fails the export as it would in this process."""
-    item = submit(codes=("1",), title="现场照片", files=[upload("照片.png", png_bytes)])
-    evidence_approve(evidence=item, actor=office)
-    default_storage.delete(item.files.get().stored.blob)
-    with pytest.raises(FileNotFoundError) as raised:
-        _build(campaign, tmp_path, "pkg")
-    assert any("绘制进程" in note for note in raised.value.__notes__)
-    assert not (tmp_path / "pkg").exists() and not list(tmp_path.glob(".pkg.*"))
