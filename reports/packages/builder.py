@@ -5,7 +5,8 @@ its cover, 目录, the original files, a merged PDF where possible and manifest.
 Deterministic: fixed ZIP timestamps and attributes, sorted JSON, covers dated by the material (not by
 today), entries in tree order — so the same inputs give byte-identical volumes. Bounded memory and
 little CPU: files are copied into the archives by the kernel (ZIP_STORED, ZIP64 when large, the
-CRC-32 kept by StoredFile) and the volume's SHA-256 is read back on a second thread.
+CRC-32 kept by StoredFile), the volume's SHA-256 is read back on a second thread, and covers, 目录
+and merged PDFs are drawn by a second process (drawing.py) while this one copies.
 Atomic: everything is written into a hidden ``.partial`` folder that is renamed at the very end, so a
 killed worker never leaves a half-package that looks complete.
 """
