@@ -11,8 +11,9 @@ unique (content-addressed storage would otherwise store duplicates once). Then, 
 1. plain copy: a sequential read-and-copy (1 MiB chunks) of the same evidence files to a folder,
    twice (the faster counts);
 2. export: ``manage.py export_package`` as its own process — wall time, throughput over the evidence
-   bytes, peak RSS of that process (its VmHWM), and the peak of it and its children together
-   (LibreOffice, when it converts office files), both sampled every 50 ms;
+   bytes, peak RSS of that process (its VmHWM), and the peak of it and its children together (the
+   drawing process it starts for covers, 目录 and merged PDFs, and LibreOffice when it converts
+   office files), both sampled every 50 ms;
    It runs three times: with merged PDFs switched off (PACKAGE_MERGE_MAX_BYTES=0), to separate the
    cost of the merged volume PDFs (which write every PDF and image byte a second time) from the
    rest; then as configured, twice — the first export makes the PDF renditions of the office files
@@ -347,8 +348,8 @@ def main() -> None:
                 shutil.rmtree(out)  # only the last package is verified: keep the disk need down
             print(
                 f"{label:21s}{seconds:7.1f} s  {rate:7.1f} MiB/s of evidence  ratio to copy {rate / copy_rate:5.0%}"
-                f"  peak RSS {own:.0f} MiB (with LibreOffice {tree:.0f} MiB)  package {package_bytes / MIB:.0f} MiB"
-                f" in {volumes} volumes"
+                f"  peak RSS {own:.0f} MiB (with its child processes {tree:.0f} MiB)"
+                f"  package {package_bytes / MIB:.0f} MiB in {volumes} volumes"
             )
         out = results["export (default)"][0]
         files = sorted(p for p in out.iterdir() if p.is_file())

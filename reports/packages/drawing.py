@@ -106,7 +106,8 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
         identity.update(hashlib.sha256(piece).digest())
     target = Path(job.workdir) / f"merged-{job.number}.pdf"
     # To a file, not a pipe: qpdf writes it directly, without a Python call per 5 KB it writes.
-    vp.merge_volume([cover, toc, *files], target, document_id=identity.digest()[:16])
+    counts = [vp.count_pages(cover), toc_pages, *pages]
+    vp.merge_volume([cover, toc, *files], target, document_id=identity.digest()[:16], page_counts=counts)
     return Drawn(job.number, cover, toc, str(target))
 
 

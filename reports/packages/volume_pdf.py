@@ -240,7 +240,12 @@ def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pike
 
 
 def merge_volume(
-    parts: list[bytes | Path], out: Path | BinaryIO, *, first_page_number: int = 1, document_id: bytes | None = None
+    parts: list[bytes | Path],
+    out: Path | BinaryIO,
+    *,
+    first_page_number: int = 1,
+    document_id: bytes | None = None,
+    page_counts: list[int] | None = None,
 ) -> int:
     """Concatenate the parts (cover, 目录, then each file's PDF) into out_path, stamping "— n —" at the
     bottom centre of every page, numbered from first_page_number; returns the page count.
@@ -250,7 +255,8 @@ def merge_volume(
     pages are normalised first so the number sits at the bottom as the page is read. The output is
     byte-identical for identical inputs (no dates; the /ID is ``document_id`` — a caller that knows
     its parts' hashes passes one — or else an MD5 of the whole output, which costs qpdf 4× the
-    time of writing it). Raises
+    time of writing it). ``page_counts``, when the caller has counted each part's pages, saves
+    opening every part once more. Raises
     VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
     stream may have received part of the PDF (a damaged stream may only show while it is copied)."""
     out_path = Path(out) if isinstance(out, str | Path) else None
@@ -258,8 +264,11 @@ def merge_volume(
         raise VolumeMergeError("没有可合并的部分")
     owners = []  # per page of the volume, the label of its part: qpdf's own errors do not say which it is
     for index, part in enumerate(parts, start=1):
-        with _open(part, _label(part, index)) as pdf:
-            owners += [_label(part, index)] * len(pdf.pages)
+        if page_counts is None:  # else the caller has counted them (and so checked the parts) already
+            with _open(part, _label(part, index)) as pdf:
+                owners += [_label(part, index)] * len(pdf.pages)
+        else:
+            owners += [_label(part, index)] * page_counts[index - 1]
     tmp = out_path.with_name(out_path.name + ".part") if out_path else None
     with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent if out_path else None) as scratch:
         files = []  # (the file qpdf reads the part from and names in its messages, the part's label)

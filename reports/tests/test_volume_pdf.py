@@ -371,6 +371,9 @@ def test_merge_volume_is_byte_identical_for_bytes_and_paths(tmp_path):
         paths[-1].write_bytes(part)
     merge_volume(paths, second)
     assert sha256(first) == sha256(second)
+    counted = tmp_path / "counted.pdf"  # page counts the caller knows: the parts are not opened again
+    merge_volume(paths, counted, page_counts=[count_pages(path) for path in paths])
+    assert sha256(counted) == sha256(first)
     data = first.read_bytes()
     assert b"/CreationDate" not in data and b"/ModDate" not in data
     with open_pdf(first) as merged:
