@@ -13,7 +13,6 @@ killed worker never leaves a half-package that looks complete.
 
 import errno
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -26,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from evidence.models import StoredFile
 from evidence.storage import blob_open, blob_path_for, file_crc32, file_digests
@@ -279,64 +276,38 @@ def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn
     )
 
 
-def _sheet(book: Workbook, title: str, widths: list[int]):
-    sheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    return sheet
-
-
-def _sheets(folder: Path, campaign, built_volumes, volumes, links) -> list[dict]:
-    # Write-only workbooks stream their rows: a 20,000-row 目录 would otherwise hold ~90 MB of cells.
-    toc = Workbook(write_only=True)
-    sheet = _sheet(toc, "目录", [8, 30, 10, 24, 36, 70, 14, 20, 14])
-    sheet.append(
-        ["册号", "分册", "指标编号", "单位", "材料", "文件（册内路径）", "大小（字节）", "SHA-256", "审核通过"]
-    )
-    for built, volume in zip(built_volumes, volumes, strict=True):
-        for entry in volume.entries:
-            sheet.append(
-                [
-                    built.number,
-                    built.title,
-                    entry.indicator.code,
-                    entry.evidence.unit.name,
-                    entry.evidence.title,
-                    entry.path,
-                    entry.size,
-                    entry.file.stored.sha256,
-                    collect.approved_on(entry),
-                ]
-            )
-    links_book = Workbook(write_only=True)
-    link_sheet = _sheet(links_book, "网络检索链接", [10, 30, 24, 30, 50, 20, 12, 10, 18])
-    link_sheet.append(["指标编号", "指标", "单位", "材料", "网址", "网站或公众号", "发布日期", "检测结果", "检测时间"])
-    for link, indicators in links:
-        for indicator in indicators:
-            checked = timezone.localtime(link.checked_at).strftime("%Y-%m-%d %H:%M") if link.checked_at else ""
-            link_sheet.append(
-                [
-                    indicator.code,
-                    indicator.title,
-                    link.evidence.unit.name,
-                    link.evidence.title,
-                    link.url,
-                    link.site,
-                    link.published_on,
-                    link.get_check_status_display(),
-                    checked,
-                ]
-            )
-    rows = []
-    for name, book in (("目录.xlsx", toc), ("网络检索链接.xlsx", links_book)):
-        buffer = io.BytesIO()
-        book.save(buffer)
-        (folder / name).write_bytes(buffer.getvalue())
-        rows.append(
-            {"file": name, "sha256": hashlib.sha256(buffer.getvalue()).hexdigest(), "size": len(buffer.getvalue())}
+def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
+    toc = [
+        (
+            volume.number,
+            volume.title,
+            entry.indicator.code,
+            entry.evidence.unit.name,
+            entry.evidence.title,
+            entry.path,
+            entry.size,
+            entry.file.stored.sha256,
+            collect.approved_on(entry),
         )
-    return rows
+        for volume in volumes
+        for entry in volume.entries
+    ]
+    link_rows = [
+        (
+            indicator.code,
+            indicator.title,
+            link.evidence.unit.name,
+            link.evidence.title,
+            link.url,
+            link.site,
+            link.published_on,
+            link.get_check_status_display(),
+            timezone.localtime(link.checked_at).strftime("%Y-%m-%d %H:%M") if link.checked_at else "",
+        )
+        for link, indicators in links
+        for indicator in indicators
+    ]
+    return drawing.SheetsJob(str(folder), toc, link_rows)
 
 
 def _keep_crcs(crcs: dict[str, int]) -> None:
@@ -399,6 +370,7 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
             # Two volumes ahead: the next is drawn while this one is copied, whatever their sizes.
             for volume in itertools.islice(ahead, 2):
                 drawer.submit(_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume)))
+            drawer.submit(_sheets_job(partial, volumes, links))
             for volume in volumes:
                 drawn = drawer.take(volume.number, heartbeat=lambda: tick(0, 0))
                 if (following := next(ahead, None)) is not None:
@@ -406,8 +378,9 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
                 name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
                 built.append(_write_volume(partial / name, campaign, volume, len(volumes), drawn, crcs, tick))
                 shutil.rmtree(_parts_dir(work, volume))  # copies of parts from storage without local files
+            sheets = drawer.take(drawing.SheetsJob.key, heartbeat=lambda: tick(0, 0))
         _keep_crcs(crcs)
-        sheets = _sheets(partial, campaign, built, volumes, links)
+        with_material = {e.indicator.pk for e in entries}
         index = {
             "schema_version": collect.SCHEMA_VERSION,
             "campaign": {"id": campaign.pk, "name": campaign.name, "county": campaign.county.name},
@@ -427,9 +400,7 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
                 for v in built
             ],
             "spreadsheets": sheets,
-            "indicators_without_material": [
-                i.code for i in indicators if i.pk not in {e.indicator.pk for e in entries}
-            ],
+            "indicators_without_material": [i.code for i in indicators if i.pk not in with_material],
         }
         data = json.dumps(index, ensure_ascii=False, indent=2, sort_keys=True).encode()
         (partial / "index.json").write_bytes(data)

@@ -1,5 +1,5 @@
-"""Covers, 目录 and merged volume PDFs, drawn in a second process while the export copies files in
-the first.
+"""Covers, 目录 and merged volume PDFs (and the package's two spreadsheets), made in a second process
+while the export copies files in the first.
 
 Drawing is Python (reportlab) or qpdf work that holds the GIL: on the exporting process it took more
 time than copying the files, and on a thread beside the copying it made the copying four times
@@ -10,6 +10,7 @@ the parent only ever talks to the child it started from this same code).
 
 import contextlib
 import hashlib
+import io
 import os
 import pickle
 import queue
@@ -31,12 +32,28 @@ TOC_ROWS_PER_PAGE = 20
 
 @dataclass(frozen=True)
 class Job:
+    """A volume's front matter and merged PDF."""
+
     number: int
     cover: vp.VolumeCover
     entries: list[vp.TocEntry]  # the 目录 rows, without page numbers
     parts: list[tuple[str, str]] | None  # (path, "pdf" or "image") per entry for a merged PDF, else None
     identities: list[str]  # "<sha256>.<kind>" per entry: with the cover and 目录, the merged PDF's /ID
     workdir: str  # where the merged PDF is written (the parent removes it)
+
+    @property
+    def key(self) -> int:
+        return self.number
+
+
+@dataclass(frozen=True)
+class SheetsJob:
+    """目录.xlsx and 网络检索链接.xlsx, written into folder; the result is their index.json entries."""
+
+    folder: str
+    toc: list[tuple]  # 册号, 分册, 指标编号, 单位, 材料, 文件, 大小, SHA-256, 审核通过
+    links: list[tuple]  # 指标编号, 指标, 单位, 材料, 网址, 网站或公众号, 发布日期, 检测结果, 检测时间
+    key = "sheets"
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class Drawn:
 
 @dataclass(frozen=True)
 class _Failure:
-    number: int
+    key: int | str
     error: Exception  # re-raised in the parent: a lost file is a FileNotFoundError there as well
     details: str  # the child's traceback
 
@@ -59,6 +76,38 @@ class DrawingFailed(RuntimeError):
 
 
 # --- in the child ---------------------------------------------------------------------------------
+
+
+def run(job: Job | SheetsJob):
+    return write_sheets(job) if isinstance(job, SheetsJob) else draw(job)
+
+
+def write_sheets(job: SheetsJob) -> list[dict]:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    entries = []
+    toc_head = ("册号", "分册", "指标编号", "单位", "材料", "文件（册内路径）", "大小（字节）", "SHA-256", "审核通过")
+    link_head = ("指标编号", "指标", "单位", "材料", "网址", "网站或公众号", "发布日期", "检测结果", "检测时间")
+    for name, title, widths, head, rows in (
+        ("目录.xlsx", "目录", (8, 30, 10, 24, 36, 70, 14, 20, 14), toc_head, job.toc),
+        ("网络检索链接.xlsx", "网络检索链接", (10, 30, 24, 30, 50, 20, 12, 10, 18), link_head, job.links),
+    ):
+        # Write-only: the rows are streamed, a 20,000-row 目录 would otherwise hold ~90 MB of cells.
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        for index, width in enumerate(widths):
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        sheet.append(head)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+        (Path(job.folder) / name).write_bytes(data)
+        entries.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+    return entries
 
 
 def draw(job: Job) -> Drawn:
@@ -138,13 +187,13 @@ def serve() -> None:
     sys.stdout = sys.stderr
     while (job := _receive(jobs)) is not None:
         try:
-            result = draw(job)
+            result = run(job)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the export with it
             try:
                 pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
             except Exception:  # noqa: BLE001 - an exception that cannot cross: its text does
                 exc = DrawingFailed(f"{type(exc).__name__}: {exc}")
-            result = _Failure(job.number, exc, traceback.format_exc())
+            result = _Failure(job.key, exc, traceback.format_exc())
         _send(results, result)
 
 
@@ -165,7 +214,7 @@ class Drawer:
             env=env,
         )
         self._jobs: queue.Queue = queue.Queue()
-        self._results: dict[int, Drawn | _Failure] = {}
+        self._results: dict = {}  # job key → Drawn, the sheets' entries or _Failure
         self._error: BaseException | None = None
         self._ready = threading.Condition()
         self._thread = threading.Thread(target=self._talk, name="package-drawing", daemon=True)
@@ -179,25 +228,26 @@ class Drawer:
                 if result is None:
                     raise EOFError(f"exit code {self._process.wait()}")
                 with self._ready:
-                    self._results[job.number] = result
+                    self._results[job.key] = result
                     self._ready.notify_all()
         except BaseException as exc:  # noqa: BLE001 - handed to take()
             with self._ready:
                 self._error = exc
                 self._ready.notify_all()
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job | SheetsJob) -> None:
         self._jobs.put(job)
 
-    def take(self, number: int, heartbeat: Callable[[], None]) -> Drawn:
-        """The result of job ``number`` (submitted before), waiting for it; heartbeat once a second."""
+    def take(self, key: int | str, heartbeat: Callable[[], None]):
+        """The result of the job with ``key`` (submitted before), waiting for it; heartbeat once a second."""
         while True:
             with self._ready:
-                if number not in self._results and self._error is None:
+                if key not in self._results and self._error is None:
                     self._ready.wait(1.0)
-                result, error = self._results.pop(number, None), self._error
+                result, error = self._results.pop(key, None), self._error
             if isinstance(result, _Failure):
-                result.error.add_note(f"第{number}册的封面、目录或合并 PDF 生成时（绘制进程）：\n{result.details}")
+                what = "目录表格" if key == SheetsJob.key else f"第{key}册的封面、目录或合并 PDF"
+                result.error.add_note(f"{what}生成时（绘制进程）：\n{result.details}")
                 raise result.error
             if result is not None:
                 return result
