@@ -162,7 +162,8 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
 
 def _send(stream, value) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)  # buffered: written whole, never in part
+    stream.write(struct.pack("<Q", len(data)))  # buffered: written whole, never in part
+    stream.write(data)
     stream.flush()
 
 
@@ -230,6 +231,7 @@ class Drawer:
                 with self._ready:
                     self._results[job.key] = result
                     self._ready.notify_all()
+                del job, result  # the sheets' rows are megabytes: not kept while waiting for the next job
         except BaseException as exc:  # noqa: BLE001 - handed to take()
             with self._ready:
                 self._error = exc
