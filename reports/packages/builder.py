@@ -234,11 +234,11 @@ def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn
             manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
             if drawn.merged is not None:
                 merged = Path(drawn.merged)
-                sha256, crc = file_digests(merged)
+                merged_sha256, crc = file_digests(merged)
                 size = merged.stat().st_size
                 _add_file(archive, merging.MERGED_NAME, merged, size, crc, lambda *a: None)
                 merged.unlink()
-                manifest_files.append({"path": merging.MERGED_NAME, "sha256": sha256, "size": size})
+                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged_sha256, "size": size})
             volume_sha256.advance(raw)  # zipfile rewrites only the header of the member it writes
             for entry in volume.entries:
                 _add_blob(archive, entry.path, entry.file.stored, crcs, tick)
