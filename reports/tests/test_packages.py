@@ -216,6 +216,24 @@ def test_an_export_fills_in_missing_crc32s_and_gives_the_same_volumes(campaign, 
             assert archive.testzip() is None  # every member's CRC-32 matches its bytes
 
 
+def test_volumes_are_the_same_where_the_kernel_cannot_copy_between_files(campaign, approved, tmp_path, monkeypatch):
+    """Older kernels refuse copy_file_range across filesystems (EXDEV): the files are then copied by
+    reading and writing, into the same volumes."""
+    import errno
+
+    kernel = _build(campaign, tmp_path, "kernel")
+    refused = []
+
+    def cross_device(*args):
+        refused.append(args)
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", cross_device)
+    copied = _build(campaign, tmp_path, "copied")
+    assert refused and _volume_hashes(copied) == _volume_hashes(kernel)
+    assert verify(copied.folder).problems == []
+
+
 class ObjectStorage(InMemoryStorage):
     """A stand-in for S3-compatible storage: no local paths (InMemoryStorage makes some up)."""
 
