@@ -163,6 +163,17 @@ def file_digests(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), crc
 
 
+def remember_crc32s(crcs: dict[str, int]) -> None:
+    """Keep CRC-32s computed for files stored before StoredFile kept them ({sha256: crc32})."""
+    items = list(crcs.items())
+    for start in range(0, len(items), 1000):
+        batch = dict(items[start : start + 1000])
+        rows = list(StoredFile.objects.filter(sha256__in=batch, crc32__isnull=True).only("pk", "sha256"))
+        for row in rows:
+            row.crc32 = batch[row.sha256]
+        StoredFile.objects.bulk_update(rows, ["crc32"])
+
+
 def blob_write(prepared: PreparedFile) -> bool:
     """Put the bytes in place unless they are already stored; True when this call wrote them."""
     name = blob_name(prepared.sha256)

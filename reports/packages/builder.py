@@ -26,8 +26,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from evidence.models import StoredFile
-from evidence.storage import blob_open, blob_path_for, file_crc32, file_digests
+from evidence.storage import blob_open, blob_path_for, file_crc32, file_digests, remember_crc32s
 from reports.packages import collect, drawing, merging, renditions
 from reports.packages.paths import safe_component
 
@@ -108,14 +107,14 @@ def _add_file(archive: zipfile.ZipFile, name: str, source: Path, size: int, crc:
     target.write(info.FileHeader(_zip64(size)))
     target.flush()  # the header, before the kernel appends the data behind the buffer's back
     with source.open("rb") as handle:
-        _copy_range(handle, target, size, tick)
+        _copy_range(handle, target, size, tick, name)
     target.seek(os.lseek(target.fileno(), 0, os.SEEK_CUR))  # the buffer learns where the file now ends
     archive.start_dir = target.tell()
     archive.filelist.append(info)
     archive.NameToInfo[name] = info
 
 
-def _copy_range(source, target, size: int, tick) -> None:
+def _copy_range(source, target, size: int, tick, name: str) -> None:
     left = size
     while left:
         try:
@@ -130,8 +129,8 @@ def _copy_range(source, target, size: int, tick) -> None:
                     left -= len(chunk)
                     tick(0, len(chunk))
             copied = 0
-        if not copied and left:
-            raise OSError(f"{source.name} 比登记的大小短")  # the file changed under the export
+        if not copied and left:  # the stored file lost bytes (disk damage, someone truncated it)
+            raise OSError(f"存储中的文件比登记的大小短 {left} 字节，可能已损坏：{name}")
         left -= copied
         tick(0, copied)
 
@@ -310,17 +309,6 @@ def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
     return drawing.SheetsJob(str(folder), toc, link_rows)
 
 
-def _keep_crcs(crcs: dict[str, int]) -> None:
-    """Save the CRC-32s this export had to compute: the next export copies those files straight away."""
-    items = list(crcs.items())
-    for start in range(0, len(items), 1000):
-        batch = dict(items[start : start + 1000])
-        rows = list(StoredFile.objects.filter(sha256__in=batch, crc32__isnull=True).only("pk", "sha256"))
-        for row in rows:
-            row.crc32 = batch[row.sha256]
-        StoredFile.objects.bulk_update(rows, ["crc32"])
-
-
 def _parts_dir(work: Path, volume) -> Path:
     folder = work / f"volume-{volume.number}"
     folder.mkdir(exist_ok=True)
@@ -379,7 +367,7 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
                 built.append(_write_volume(partial / name, campaign, volume, len(volumes), drawn, crcs, tick))
                 shutil.rmtree(_parts_dir(work, volume))  # copies of parts from storage without local files
             sheets = drawer.take(drawing.SheetsJob.key, heartbeat=lambda: tick(0, 0))
-        _keep_crcs(crcs)
+        remember_crc32s(crcs)
         with_material = {e.indicator.pk for e in entries}
         index = {
             "schema_version": collect.SCHEMA_VERSION,

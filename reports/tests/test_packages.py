@@ -234,6 +234,17 @@ def test_volumes_are_the_same_where_the_kernel_cannot_copy_between_files(campaig
     assert verify(copied.folder).problems == []
 
 
+def test_a_stored_file_that_lost_bytes_fails_the_export_naming_it(campaign, approved, tmp_path, settings):
+    """A file shorter on disk than its StoredFile says (disk damage) must not end up cut short inside a
+    volume that looks complete: the export fails and says which file."""
+    stored = approved["photo"].files.get().stored
+    blob = Path(settings.MEDIA_ROOT) / stored.blob
+    blob.write_bytes(blob.read_bytes()[:-10])
+    with pytest.raises(OSError, match=r"存储中的文件比登记的大小短 10 字节，可能已损坏：.*\.png$"):
+        _build(campaign, tmp_path, "pkg")
+    assert not (tmp_path / "pkg").exists() and not list(tmp_path.glob(".pkg.*"))
+
+
 class ObjectStorage(InMemoryStorage):
     """A stand-in for S3-compatible storage: no local paths (InMemoryStorage makes some up)."""
 
