@@ -35,13 +35,15 @@ def test_submit_return_resubmit_approve(
     screenshot(unit_page, "02-liaison-submitted")
 
     office_page = browser.new_page(viewport={"width": 1366, "height": 900})
+    # One handler for every confirmation on this page: a once-handler per action left CI on PostgreSQL
+    # with "No dialog is showing" and the approval never confirmed (seen once in four runs).
+    office_page.on("dialog", lambda dialog: dialog.accept())
     login(office_page, live_server, "office")
     office_page.goto(f"{live_server.url}/review/")
     office_page.click("text=权责清单调整及公开情况")
     office_page.select_option("[data-reason-templates]", index=2)
     assert office_page.input_value("#return-reason")
     office_page.fill("#return-reason", "缺少正式印发文件（文号、印章），请补充。")
-    office_page.once("dialog", lambda dialog: dialog.accept())
     office_page.click("button:has-text('退回')")
     office_page.wait_for_selector("text=已退回“权责清单调整及公开情况”")
     screenshot(office_page, "03-office-returned")
@@ -63,7 +65,6 @@ def test_submit_return_resubmit_approve(
 
     office_page.goto(f"{live_server.url}/review/")
     office_page.locator("tr", has_text="v2").locator("a").first.click()
-    office_page.once("dialog", lambda dialog: dialog.accept())
     office_page.click("button:has-text('通过')")
     office_page.wait_for_selector("text=已通过“权责清单调整及公开情况”")
     office_page.goto(f"{live_server.url}/units/{task.unit_id}/")
