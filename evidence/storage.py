@@ -5,6 +5,7 @@ S3-compatible store if configured), written once and never overwritten. The orig
 is only ever a label in the database.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -13,6 +14,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -134,8 +136,9 @@ def _stored_rows(prepared: list[PreparedFile]) -> dict[str, StoredFile]:
     return rows
 
 
-def _chunks(path: Path):
-    with path.open("rb") as handle:
+def _chunks(source: Path | BinaryIO):
+    """The bytes of a file, given as a path or as an open binary file (read from where it is)."""
+    with source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source) as handle:
         while chunk := handle.read(CHUNK):
             yield chunk
 
@@ -147,9 +150,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_crc32(path: Path) -> int:
+def file_crc32(source: Path | BinaryIO) -> int:
     crc = 0
-    for chunk in _chunks(path):
+    for chunk in _chunks(source):
         crc = zlib.crc32(chunk, crc)
     return crc
 

@@ -4,33 +4,33 @@ its cover, 目录, the original files, a merged PDF where possible and manifest.
 
 Deterministic: fixed ZIP timestamps and attributes, sorted JSON, covers dated by the material (not by
 today), entries in tree order — so the same inputs give byte-identical volumes. Bounded memory and
-little CPU: files are copied into the archives by the kernel (ZIP_STORED, ZIP64 when large, the
-CRC-32 kept by StoredFile), the volume's SHA-256 is read back on a second thread, and covers, 目录
-and merged PDFs are drawn by a second process (drawing.py) while this one copies.
+little CPU: volumes are written past the page cache and hashed on the way (direct.py; ZIP_STORED,
+ZIP64 when large, the CRC-32 kept by StoredFile, so every member's header is final at once), and
+covers, 目录 and merged PDFs are drawn by a second process (drawing.py) while this one copies.
 Atomic: everything is written into a hidden ``.partial`` folder that is renamed at the very end, so a
 killed worker never leaves a half-package that looks complete.
 """
 
-import errno
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import shutil
-import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
 
-from evidence.storage import blob_open, blob_path_for, file_crc32, file_digests, remember_crc32s
+from evidence.storage import blob_open, blob_path_for, file_crc32, remember_crc32s
 from reports.packages import collect, drawing, merging, renditions
+from reports.packages.direct import DirectWriter, ShortSourceError
 from reports.packages.paths import safe_component
 
-CHUNK = 1024 * 1024
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 Progress = Callable[[int, int, int, int], None]
@@ -64,130 +64,58 @@ def _info(name: str, size: int = 0) -> zipfile.ZipInfo:
     return info
 
 
-def _add_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
-    archive.writestr(_info(name), data)
-    return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-
-
 def _zip64(size: int) -> bool:
-    # zipfile's own rule for a member whose size it is told, so that a member copied by the kernel
-    # and one streamed through zipfile get the same header bytes.
+    # zipfile's own rule for a member whose size it is told, so that our members get its header bytes.
     return size * 1.05 > zipfile.ZIP64_LIMIT
 
 
-def _add_blob(archive: zipfile.ZipFile, name: str, stored, crcs: dict[str, int], tick) -> None:
-    """One original file. On local storage with its CRC-32 known (kept by StoredFile, else computed
-    here once and saved after the export) the kernel copies it (copy_file_range): no byte passes
-    through Python. From other storage it is streamed through zipfile."""
-    local = blob_path_for(stored.blob)
-    if local is None:
-        info = _info(name, stored.size)
-        with blob_open(stored) as source, archive.open(info, "w", force_zip64=_zip64(stored.size)) as target:
-            while chunk := source.read(CHUNK):
-                target.write(chunk)
-                tick(0, len(chunk))
-        return
-    if stored.crc32 is None and stored.sha256 not in crcs:
-        crcs[stored.sha256] = file_crc32(local)
-    _add_file(archive, name, local, stored.size, crcs.get(stored.sha256, stored.crc32), tick)
-
-
-def _add_file(archive: zipfile.ZipFile, name: str, source: Path, size: int, crc: int, tick) -> None:
-    """A member whose size and CRC-32 are known beforehand: its header is final at once and the data
-    is copied file to file by the kernel. What ZipFile.open(…, "w") does on a seekable archive, minus
-    the passing of every chunk through Python (zipfile has no public call for it; the equality with
-    zipfile's own members is pinned by a test)."""
+@contextlib.contextmanager
+def _member(archive: zipfile.ZipFile, name: str, size: int, crc: int):
+    """A member whose size and CRC-32 are known beforehand: its header is final at once, the caller
+    writes the data (into the DirectWriter yielded), and nothing goes back to the header. What
+    ZipFile.open(…, "w") writes on a seekable file without its seeking back, which a writer past the
+    page cache cannot do (zipfile has no public call for it; the equality is pinned by a test)."""
+    writer = archive.fp
     info = _info(name, size)
     info.compress_size, info.CRC = size, crc
-    target = archive.fp
-    target.seek(archive.start_dir)
-    info.header_offset = target.tell()
     archive._writecheck(info)
+    info.header_offset = writer.tell()
+    writer.write(info.FileHeader(_zip64(size)))
+    data_start = writer.tell()
+    yield writer
+    if writer.tell() - data_start != size:
+        raise OSError(f"{name}: {writer.tell() - data_start} bytes written, {size} announced")
     archive._didModify = True
-    target.write(info.FileHeader(_zip64(size)))
-    target.flush()  # the header, before the kernel appends the data behind the buffer's back
-    with source.open("rb") as handle:
-        _copy_range(handle, target, size, tick, name)
-    target.seek(os.lseek(target.fileno(), 0, os.SEEK_CUR))  # the buffer learns where the file now ends
-    archive.start_dir = target.tell()
+    archive.start_dir = writer.tell()
     archive.filelist.append(info)
     archive.NameToInfo[name] = info
 
 
-def _copy_range(source, target, size: int, tick, name: str) -> None:
-    left = size
-    while left:
-        try:
-            copied = os.copy_file_range(source.fileno(), target.fileno(), min(left, 64 * CHUNK))
-        except OSError as exc:  # across filesystems on older kernels, or not supported: copy in Python
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
-                raise
-            source.seek(size - left)
-            with open(target.fileno(), "wb", closefd=False) as out:  # noqa: PTH123 - a descriptor
-                while left and (chunk := source.read(min(left, CHUNK))):
-                    out.write(chunk)
-                    left -= len(chunk)
-                    tick(0, len(chunk))
-            copied = 0
-        if not copied and left:  # the stored file lost bytes (disk damage, someone truncated it)
-            raise OSError(f"存储中的文件比登记的大小短 {left} 字节，可能已损坏：{name}")
-        left -= copied
-        tick(0, copied)
+def _add_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
+    with _member(archive, name, len(data), zlib.crc32(data)) as out:
+        out.write(data)
+    return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-class _ReadBackSha256:
-    """The SHA-256 of a file as it is written, read back (from the page cache) on a second thread up
-    to the offset the writer says is final. hashlib and pread release the GIL, so it overlaps with the
-    copying; the copying never waits for it."""
-
-    def __init__(self, path: Path):
-        self._fd = os.open(path, os.O_RDONLY)
-        self._digest = hashlib.sha256()
-        self._done = self._limit = 0
-        self._final = False
-        self._error: BaseException | None = None
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="package-sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while True:
-                with self._changed:
-                    while self._done >= self._limit and not self._final:
-                        self._changed.wait()
-                    limit, final = self._limit, self._final
-                while self._done < limit:
-                    data = os.pread(self._fd, min(CHUNK, limit - self._done), self._done)
-                    if not data:
-                        raise OSError("volume shorter than written")
-                    self._digest.update(data)
-                    self._done += len(data)
-                if final:
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the writer in finish()
-            self._error = exc
-
-    def advance(self, file) -> None:
-        """What has been written to ``file`` so far is there for good: hash it."""
-        file.flush()
-        with self._changed:
-            self._limit = max(self._limit, file.tell())
-            self._changed.notify()
-
-    def finish(self, size: int | None) -> str | None:
-        """The digest of the first ``size`` bytes; None (and the thread stopped) when size is None."""
-        with self._changed:
-            self._limit = size if size is not None else self._done
-            self._final = True
-            self._changed.notify()
-        self._thread.join()
-        os.close(self._fd)
-        if size is None:
-            return None
-        if self._error is not None:
-            raise self._error
-        return self._digest.hexdigest()
+def _add_blob(archive: zipfile.ZipFile, name: str, stored, crcs: dict[str, int]) -> None:
+    """One original file, read from storage into the volume. Its CRC-32 is kept by StoredFile (or,
+    for files stored before it was, computed here once and saved after the export)."""
+    local = blob_path_for(stored.blob)
+    if stored.crc32 is None and stored.sha256 not in crcs:
+        if local is not None:
+            crcs[stored.sha256] = file_crc32(local)
+        else:
+            with blob_open(stored) as source:
+                crcs[stored.sha256] = file_crc32(source)
+    try:
+        with _member(archive, name, stored.size, crcs.get(stored.sha256, stored.crc32)) as out:
+            if local is not None:
+                out.copy_from(local, stored.size)
+            else:
+                with blob_open(stored) as source:
+                    out.copy_from(source, stored.size)
+    except ShortSourceError as exc:  # the stored file lost bytes (disk damage, someone truncated it)
+        raise OSError(f"存储中的文件比登记的大小短 {exc.missing} 字节，可能已损坏：{name}") from exc
 
 
 def _cover(campaign, volume, count: int):
@@ -225,25 +153,20 @@ def _job(campaign, volume, count: int, converter: renditions.Converter, workdir:
 
 def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn, crcs, tick) -> BuiltVolume:
     manifest_files = []
-    with path.open("wb") as raw:
-        volume_sha256 = _ReadBackSha256(path)
-        archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
+    with DirectWriter(path) as writer:
+        archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
         try:
             manifest_files.append(_add_bytes(archive, "封面.pdf", drawn.cover))
             manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
-            if drawn.merged is not None:
-                merged = Path(drawn.merged)
-                merged_sha256, crc = file_digests(merged)
-                size = merged.stat().st_size
-                _add_file(archive, merging.MERGED_NAME, merged, size, crc, lambda *a: None)
-                merged.unlink()
-                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged_sha256, "size": size})
-            volume_sha256.advance(raw)  # zipfile rewrites only the header of the member it writes
+            if (merged := drawn.merged) is not None:
+                with _member(archive, merging.MERGED_NAME, merged.size, merged.crc32) as out:
+                    out.copy_from(merged.path, merged.size, direct=True)  # written past the cache: read so too
+                Path(merged.path).unlink()
+                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
             for entry in volume.entries:
-                _add_blob(archive, entry.path, entry.file.stored, crcs, tick)
-                volume_sha256.advance(raw)
+                _add_blob(archive, entry.path, entry.file.stored, crcs)
                 manifest_files.append(entry.manifest())
-                tick(1, 0)
+                tick(1, entry.size)
             manifest = {
                 "schema_version": collect.SCHEMA_VERSION,
                 "campaign": {"id": campaign.pk, "name": campaign.name, "county": campaign.county.name},
@@ -255,21 +178,18 @@ def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn
                 },
                 "files": manifest_files,
             }
-            archive.writestr(_info("manifest.json"), json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
-            archive.close()
-            raw.flush()
-            sha256 = volume_sha256.finish(raw.tell())
+            data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+            _add_bytes(archive, "manifest.json", data)
+            archive.close()  # the central directory
         except BaseException:
-            # Abandoned (the partial folder goes): stop the ZipFile from finishing itself into a closed file.
-            archive.fp = None
-            volume_sha256.finish(None)
+            archive.fp = None  # abandoned (the partial folder goes): no central directory on collection
             raise
     return BuiltVolume(
         number=volume.number,
         title=volume.title,
         file_name=path.name,
-        sha256=sha256,
-        size=path.stat().st_size,
+        sha256=writer.sha256,
+        size=writer.tell(),
         file_count=len(volume.entries),
         merged=drawn.merged is not None,
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reports.packages import volume_pdf as vp
+from reports.packages.direct import DirectWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 TOC_ROWS_PER_PAGE = 20
@@ -57,11 +58,22 @@ class SheetsJob:
 
 
 @dataclass(frozen=True)
+class MergedPdf:
+    """A merged volume PDF, written past the page cache and hashed on the way (the parent copies it
+    into the volume and removes it)."""
+
+    path: str
+    size: int
+    sha256: str
+    crc32: int
+
+
+@dataclass(frozen=True)
 class Drawn:
     number: int
     cover: bytes
     toc: bytes
-    merged: str | None  # the merged PDF's path; the parent hashes it (it has a core to spare) and removes it
+    merged: MergedPdf | None
 
 
 @dataclass(frozen=True)
@@ -154,10 +166,14 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     for piece in (cover, toc, *(name.encode() for name in job.identities)):
         identity.update(hashlib.sha256(piece).digest())
     target = Path(job.workdir) / f"merged-{job.number}.pdf"
-    # To a file, not a pipe: qpdf writes it directly, without a Python call per 5 KB it writes.
     counts = [vp.count_pages(cover), toc_pages, *pages]
-    vp.merge_volume([cover, toc, *files], target, document_id=identity.digest()[:16], page_counts=counts)
-    return Drawn(job.number, cover, toc, str(target))
+    try:
+        with DirectWriter(target, crc=True) as out:
+            vp.merge_volume([cover, toc, *files], out, document_id=identity.digest()[:16], page_counts=counts)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return Drawn(job.number, cover, toc, MergedPdf(str(target), out.tell(), out.sha256, out.crc32))
 
 
 def _send(stream, value) -> None:

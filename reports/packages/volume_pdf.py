@@ -250,14 +250,14 @@ def merge_volume(
     """Concatenate the parts (cover, 目录, then each file's PDF) into out_path, stamping "— n —" at the
     bottom centre of every page, numbered from first_page_number; returns the page count.
 
-    ``out`` is a path (written atomically) or a writable stream, such as a ZIP member, which the PDF
-    goes into as it is written. Pages keep their own size (A4, A3, landscape, odd scans); rotated
-    pages are normalised first so the number sits at the bottom as the page is read. The output is
-    byte-identical for identical inputs (no dates; the /ID is ``document_id`` — a caller that knows
-    its parts' hashes passes one — or else an MD5 of the whole output, which costs qpdf 4× the
-    time of writing it). ``page_counts``, when the caller has counted each part's pages, saves
-    opening every part once more. Raises
-    VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
+    ``out`` is a path (written atomically) or a writable stream (drawing.py passes a writer that goes
+    past the page cache and hashes as it writes; it gathers qpdf's ~5 KB writes into large ones).
+    Pages keep their own size (A4, A3, landscape, odd scans); rotated pages are normalised first so
+    the number sits at the bottom as the page is read. The output is byte-identical for identical
+    inputs (no dates; the /ID is ``document_id`` — a caller that knows its parts' hashes passes one —
+    or else an MD5 of the whole output, which costs qpdf 4× the time of writing it).
+    ``page_counts``, when the caller has counted each part's pages, saves opening every part once
+    more. Raises VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
     stream may have received part of the PDF (a damaged stream may only show while it is copied)."""
     out_path = Path(out) if isinstance(out, str | Path) else None
     if not parts:
@@ -313,10 +313,7 @@ def merge_volume(
             if document_id is not None:
                 merged.trailer.ID = pikepdf.Array([pikepdf.String(document_id)] * 2)
             identity = {"static_id": True} if document_id is not None else {"deterministic_id": True}
-            target = tmp if tmp else _Chunked(out)
-            merged.save(target, object_stream_mode=pikepdf.ObjectStreamMode.generate, **identity)
-            if not tmp:
-                target.flush()
+            merged.save(tmp or out, object_stream_mode=pikepdf.ObjectStreamMode.generate, **identity)
         except BaseException as exc:
             if tmp:
                 tmp.unlink(missing_ok=True)
@@ -331,31 +328,3 @@ def merge_volume(
     if tmp:
         os.replace(tmp, out_path)  # atomic: a reader never sees half a volume
     return pages
-
-
-class _Chunked(io.RawIOBase):
-    """Gathers qpdf's small writes (~5 KB each) into 1 MiB ones: a ZIP member computes its CRC and
-    passes every write on through Python, which per 5 KB costs more than the copying itself."""
-
-    SIZE = 1024 * 1024
-
-    def __init__(self, target: BinaryIO):
-        self.target, self.buffer, self.position = target, bytearray(), 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.buffer += data
-        self.position += len(data)
-        if len(self.buffer) >= self.SIZE:
-            self.flush()
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.target.write(bytes(self.buffer))
-            self.buffer.clear()
