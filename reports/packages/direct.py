@@ -6,10 +6,11 @@ and on the virtual machines the county runs on, getting memory for that cache is
 an export (measured here: 5 GB through the cache took 5-18 s of kernel time, the same 5 GB written
 directly 2 s). Where a filesystem refuses O_DIRECT (tmpfs, some network mounts), plain writes.
 
-Direct I/O wants whole aligned blocks from aligned memory: the writer gathers everything in an
-aligned buffer, writes it out in whole blocks, and pads the last block, cutting the file back to its
-length when it closes. Every byte is hashed (SHA-256, and the CRC-32 where asked) as its block goes
-out, so nothing is read back afterwards.
+Direct I/O wants whole aligned blocks from aligned memory: the writer gathers everything in aligned
+buffers, writes them out in whole blocks, and pads the last block, cutting the file back to its
+length when it closes. Every byte is hashed (SHA-256, and the CRC-32 where asked) as its buffer goes
+out, so nothing is read back afterwards. Hashing and writing happen on a thread of their own (both
+release the GIL) while the caller fills the next buffer.
 """
 
 import contextlib
@@ -18,6 +19,8 @@ import fcntl
 import hashlib
 import mmap
 import os
+import queue
+import threading
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -43,39 +46,59 @@ def _drop_direct(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_DIRECT)
 
 
+class ShortSourceError(OSError):
+    """A source file had fewer bytes than it should have."""
+
+    def __init__(self, missing: int):
+        super().__init__(f"missing {missing} bytes")
+        self.missing = missing
+
+
 class DirectWriter:
     """A new file written front to back, with its SHA-256 (and CRC-32 when ``crc`` is set) at the end.
 
     File-like enough for zipfile (write, tell, flush, seek to where it is) and for qpdf's save().
-    Writes are gathered into BUFFER-sized blocks, so a caller's small writes cost no system calls."""
+    Writes are gathered into BUFFER-sized buffers, so a caller's small writes cost no system calls.
+    A failure of the writing thread (a full disk) is raised by the next call that hands it a buffer,
+    at the latest by close()."""
 
     def __init__(self, path: Path | str, *, crc: bool = False):
         self.path = Path(path)
         self._fd, self.direct = _open_direct(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        self._buffer = mmap.mmap(-1, BUFFER)  # page-aligned, as O_DIRECT wants
-        self._view = memoryview(self._buffer)
-        self._fill = 0
-        self._written = 0
         self._sha256 = hashlib.sha256()
         self._crc = 0 if crc else None
+        self._spare: queue.SimpleQueue = queue.SimpleQueue()  # buffers the thread has written out
+        self._outgoing: queue.SimpleQueue = queue.SimpleQueue()  # (buffer, length) to write; None: stop
+        self._error: BaseException | None = None
+        self._buffer = mmap.mmap(-1, BUFFER)  # page-aligned, as O_DIRECT wants
+        self._spare.put(mmap.mmap(-1, BUFFER))
+        self._fill = 0
+        self._handed = 0  # bytes handed to the thread
         self.closed = False
+        self._thread = threading.Thread(target=self._drain, name="package-direct-write", daemon=True)
+        self._thread.start()
 
     # --- what zipfile and qpdf call ---
 
     def write(self, data) -> int:
+        size = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+        if self._fill + size < BUFFER:  # nearly every call: qpdf writes a few KB at a time
+            self._buffer[self._fill : self._fill + size] = data
+            self._fill += size
+            return size
         data = memoryview(data).cast("B")
         done = 0
-        while done < len(data):
-            take = min(len(data) - done, BUFFER - self._fill)
-            self._view[self._fill : self._fill + take] = data[done : done + take]
+        while done < size:
+            take = min(size - done, BUFFER - self._fill)
+            self._buffer[self._fill : self._fill + take] = data[done : done + take]
             self._fill += take
             done += take
             if self._fill == BUFFER:
-                self._flush_buffer()
-        return done
+                self._hand_over()
+        return size
 
     def tell(self) -> int:
-        return self._written + self._fill
+        return self._handed + self._fill
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         # zipfile checks that it can seek, to where it is; nothing here ever goes back.
@@ -90,7 +113,7 @@ class DirectWriter:
         return True
 
     def flush(self) -> None:
-        """Nothing: bytes go out in whole blocks, and the last one when the file closes."""
+        """Nothing: bytes go out a buffer at a time, and the last one when the file closes."""
 
     # --- copying files in ---
 
@@ -114,13 +137,14 @@ class DirectWriter:
             try:
                 while left:
                     take = min(left, BUFFER - self._fill)
-                    got = handle.readinto(self._view[self._fill : self._fill + take])
+                    with memoryview(self._buffer) as view:
+                        got = handle.readinto(view[self._fill : self._fill + take])
                     if not got:
                         break
                     self._fill += got
                     left -= got
                     if self._fill == BUFFER:
-                        self._flush_buffer()
+                        self._hand_over()
             finally:
                 if opened:
                     handle.close()
@@ -144,7 +168,10 @@ class DirectWriter:
         try:
             length = self.tell()
             if self._fill:
-                self._flush_buffer()
+                self._hand_over(last=True)
+            self._stop()
+            if self._error is not None:
+                raise self._error
             os.ftruncate(self._fd, length)
         finally:
             self.abandon()
@@ -153,10 +180,8 @@ class DirectWriter:
         """Close without writing what is left (the caller removes the file)."""
         if not self.closed:
             self.closed = True
+            self._stop()
             os.close(self._fd)
-            with contextlib.suppress(BufferError):  # a traceback may still hold a view: the GC frees it
-                self._view.release()
-                self._buffer.close()
 
     def __enter__(self) -> "DirectWriter":
         return self
@@ -167,34 +192,49 @@ class DirectWriter:
         else:
             self.abandon()
 
-    def _flush_buffer(self) -> None:
-        data = self._view[: self._fill]
-        self._sha256.update(data)
-        if self._crc is not None:
-            self._crc = zlib.crc32(data, self._crc)
-        padded = -(-self._fill // BLOCK) * BLOCK
-        self._view[self._fill : padded] = bytes(padded - self._fill)  # only ever the file's last block
-        chunk = self._view[:padded]
-        try:
-            done = os.write(self._fd, chunk)
-        except OSError as exc:  # a filesystem that took O_DIRECT at open and refuses it now
-            if not self.direct or exc.errno not in _REFUSED:
-                raise
-            _drop_direct(self._fd)
-            self.direct = False
-            done = os.write(self._fd, chunk)
-        while done < padded:  # a short write (signals, full pipes); rare, and never on a regular file
-            done += os.write(self._fd, chunk[done:])
-        self._written += self._fill
+    # --- the writing thread ---
+
+    def _hand_over(self, *, last: bool = False) -> None:
+        if self._error is not None:
+            raise self._error
+        self._outgoing.put((self._buffer, self._fill))
+        self._handed += self._fill
         self._fill = 0
+        if not last:
+            self._buffer = self._spare.get()  # the other buffer, once the thread has written it out
 
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._outgoing.put(None)
+            self._thread.join()
 
-class ShortSourceError(OSError):
-    """A source file had fewer bytes than it should have."""
+    def _drain(self) -> None:
+        while (item := self._outgoing.get()) is not None:
+            buffer, length = item
+            if self._error is None:
+                try:
+                    self._write_out(buffer, length)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = exc
+            self._spare.put(buffer)
 
-    def __init__(self, missing: int):
-        super().__init__(f"missing {missing} bytes")
-        self.missing = missing
+    def _write_out(self, buffer: mmap.mmap, length: int) -> None:
+        with memoryview(buffer) as view:
+            self._sha256.update(view[:length])
+            if self._crc is not None:
+                self._crc = zlib.crc32(view[:length], self._crc)
+            padded = -(-length // BLOCK) * BLOCK
+            view[length:padded] = bytes(padded - length)  # only ever the file's last block
+            try:
+                done = os.write(self._fd, view[:padded])
+            except OSError as exc:  # a filesystem that took O_DIRECT at open and refuses it now
+                if not self.direct or exc.errno not in _REFUSED:
+                    raise
+                _drop_direct(self._fd)
+                self.direct = False
+                done = os.write(self._fd, view[:padded])
+            while done < padded:  # a short write (a signal); never more than once in practice
+                done += os.write(self._fd, view[done:padded])
 
 
 class DirectReader:
@@ -220,8 +260,9 @@ class DirectReader:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self._fd)
-        self._view.release()
-        self._buffer.close()
+        with contextlib.suppress(BufferError):  # a traceback may still hold a chunk: the GC frees it
+            self._view.release()
+            self._buffer.close()
 
     def __enter__(self) -> "DirectReader":
         return self

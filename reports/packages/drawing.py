@@ -28,7 +28,6 @@ from reports.packages import volume_pdf as vp
 from reports.packages.direct import DirectWriter
 
 ROOT = Path(__file__).resolve().parents[2]
-TOC_ROWS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -137,17 +136,22 @@ def draw(job: Job) -> Drawn:
 
 
 def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
-    files = []
-    for index, (path, kind) in enumerate(job.parts):
+    # Every image becomes a page of one PDF, which qpdf then takes page by page.
+    images = [Path(path) for path, kind in job.parts if kind == "image"]
+    if images:
+        vp.images_to_pdf(images, scratch / "images.pdf")
+    files, pages, image_page = [], [], 0
+    for path, kind in job.parts:
         if kind == "image":
-            files.append(scratch / f"image-{index}.pdf")
-            files[-1].write_bytes(vp.image_to_pdf(Path(path).read_bytes()))
+            image_page += 1
+            files.append((scratch / "images.pdf", image_page))
+            pages.append(1)
         else:
             files.append(Path(path))
-    pages = [vp.count_pages(file) for file in files]
-    # The 目录's start pages depend on its own length: guess it (a page holds about 20 rows of short
-    # titles, fewer of long ones), draw, and draw again only if the guess was wrong.
-    toc_pages, toc = -(-len(job.entries) // TOC_ROWS_PER_PAGE), b""
+            pages.append(vp.count_pages(path))
+    # The 目录's start pages depend on its own length: lay it out first (the page numbers in it do not
+    # change that), then draw it; should the drawing still come out longer or shorter, again.
+    toc_pages, toc = vp.toc_page_count(job.cover, job.entries), b""
     for _attempt in range(4):
         starts, page = [], 1 + 1 + toc_pages
         for count in pages:

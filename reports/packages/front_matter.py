@@ -7,6 +7,7 @@ of the volume: invariant=1, no dates, the same inputs give the same bytes. The b
 room for the "— n —" page number merge_volume stamps on every page.
 """
 
+import functools
 import io
 import mmap
 import re
@@ -221,10 +222,14 @@ def _width(text: str, font: str, size: float, space: float = 0) -> float:
     return pdfmetrics.stringWidth(text, font, size) + space * len(text)
 
 
-def _wrap(text: str, font: str, size: float, width: float, space: float = 0) -> list[str]:
+@functools.lru_cache(maxsize=8192)  # a volume's 目录 is laid out, then drawn: its cells are wrapped once
+def _wrap(text: str, font: str, size: float, width: float, space: float = 0) -> tuple[str, ...]:
+    text = " ".join(text.split())
+    if _width(text, font, size, space) <= width:  # most cells: one measurement, one line
+        return (text,)
     # Widths add up token by token (TrueType CJK has no kerning here), so a line is measured once.
     lines, line, used = [], "", 0.0
-    for token in _TOKEN.findall(" ".join(text.split())):
+    for token in _TOKEN.findall(text):
         if _width(token, font, size, space) > width:  # a Latin word wider than the line: break anywhere
             tokens = list(token)
         else:
@@ -237,7 +242,7 @@ def _wrap(text: str, font: str, size: float, width: float, space: float = 0) -> 
             else:
                 line += part
                 used += advance
-    return [*lines, line.rstrip()] if line.strip() or not lines else lines
+    return (*lines, line.rstrip()) if line.strip() or not lines else tuple(lines)
 
 
 def _fit(text: str, font: str, size: float, smallest: float, width: float, lines: int, space: float = 0):
@@ -446,11 +451,31 @@ TOC_COLUMNS = (("序号", 11 * mm, 10), ("单位", 26 * mm, 10), ("材料", 56 *
 TOC_COLUMNS += (("审核通过", 20 * mm, 8.5), ("页码", 18 * mm, 10))
 
 
+class _LaidOutTable(Table):
+    """The 目录 table laid out page by page but not drawn (drawing is ~80 % of the work)."""
+
+    def draw(self) -> None:
+        pass
+
+
 def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
     """The volume's 目录 as an A4 table (序号, 单位, 材料, 文件, 审核通过, 页码) that may span several pages;
     the header row repeats on each page and rows are never split.
 
     页码 is the entry's start page in the merged PDF, else its note (default "原件附后")."""
+    buffer = io.BytesIO()
+    _toc_build(cover, entries, buffer, Table)
+    return buffer.getvalue()
+
+
+def toc_page_count(cover: VolumeCover, entries: list[TocEntry]) -> int:
+    """How many pages toc_pdf(cover, entries) takes, from the layout alone. The merged PDF's start
+    pages follow the 目录, so they are known only once its length is; they do not change it (a page
+    number fits its column on one line)."""
+    return _toc_build(cover, entries, io.BytesIO(), _LaidOutTable).page
+
+
+def _toc_build(cover: VolumeCover, entries: list[TocEntry], buffer: io.BytesIO, table_class) -> SimpleDocTemplate:
     f = fonts()
 
     def style(size: float, font: str = f.body, **kwargs) -> ParagraphStyle:
@@ -486,7 +511,7 @@ def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
     if not entries:
         rows.append(["（本册无材料）", "", "", "", "", ""])
         commands += [("SPAN", (0, 1), (-1, 1)), ("ALIGN", (0, 1), (-1, 1), "CENTER")]
-    table = Table(rows, colWidths=[w for _h, w, _s in TOC_COLUMNS], repeatRows=1, splitInRow=0)
+    table = table_class(rows, colWidths=[w for _h, w, _s in TOC_COLUMNS], repeatRows=1, splitInRow=0)
     table.setStyle(TableStyle(commands))
     subtitle = f"{cover.county} · 第{cover.volume_number}册（共{cover.volume_count}册） · {cover.title}"
     story = [
@@ -498,7 +523,6 @@ def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
     if any(e.start_page is None for e in entries):
         note = "注：页码栏标“原件附后”的材料未并入本册 PDF，原件按文件名随册附后。"
         story += [Spacer(0, 4 * mm), Paragraph(note, style(10, textColor=GREY))]
-    buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -510,4 +534,4 @@ def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:
         author=cover.compiled_by,
     )
     document.build(story, canvasmaker=_Canvas)
-    return buffer.getvalue()
+    return document

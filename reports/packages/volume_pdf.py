@@ -15,18 +15,22 @@ import signal
 import subprocess
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Name
-from PIL import Image, ImageOps, UnidentifiedImageError
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from reports.packages.front_matter import TocEntry, VolumeCover, cover_pdf, toc_pdf  # noqa: F401 - re-exported
+from reports.packages import image_pages
+from reports.packages.front_matter import (  # noqa: F401 - re-exported
+    TocEntry,
+    VolumeCover,
+    cover_pdf,
+    toc_page_count,
+    toc_pdf,
+)
 
 # reportlab wraps binary streams in ASCII85 by default: +25 % on every embedded photo and font. This
 # module and front_matter are the project's only reportlab users, so the process-wide switch is safe.
@@ -36,8 +40,6 @@ OFFICE_SUFFIXES = {".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".wps", ".
 ZIP_SUFFIXES = {".docx", ".xlsx", ".pptx", ".odt", ".ods"}
 CONVERT_TIMEOUT = 120  # seconds; a stuck soffice must not hold an export worker forever
 _MM = 72 / 25.4
-IMAGE_MARGIN = 15 * _MM  # the stamped page number sits in the bottom margin, clear of the picture
-MAX_IMAGE_PIXELS = 3600  # ~300 dpi over A4's long side: sharp in print, no 50 MB phone photos
 
 
 class VolumeMergeError(Exception):
@@ -107,69 +109,24 @@ def office_to_pdf_many(paths: list[Path], workdir: Path) -> dict[Path, Path | No
 
 
 def image_to_pdf(data: bytes) -> bytes:
-    """One A4 page (portrait or landscape, following the picture) with the image fitted inside the margins.
-
-    A4 rather than the image's own size: phone photos at 72 dpi would make pages over a metre wide.
-    An upright RGB or grey JPEG of sensible size goes in as it is (DCT passthrough): its header is
-    read, its pixels never decoded — a package holds thousands of photos and scans. Anything else is
-    decoded: EXIF rotation applied, transparency flattened on white, oversized pictures scaled down,
-    then stored as JPEG (if it was one: a re-encoded photo stays small) or losslessly (Flate).
-    Raises VolumeMergeError if the data is not an image Pillow can read."""
+    """A one-page A4 PDF of the image (image_pages.py); VolumeMergeError if it is no image."""
     try:
-        with Image.open(io.BytesIO(data)) as original:
-            upright = original.getexif().get(0x0112, 1) == 1  # EXIF orientation: no turn needed
-            is_jpeg, mode, size = original.format == "JPEG", original.mode, original.size
-            if is_jpeg and upright and mode in ("RGB", "L") and max(size) <= MAX_IMAGE_PIXELS:
-                return _image_page(data, "/DCTDecode", size, mode)
-            image = ImageOps.exif_transpose(original)
-            image.load()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        return image_pages.image_to_pdf(data)
+    except image_pages.UnreadableImage as exc:
         raise VolumeMergeError(f"图片无法读取：{exc}") from exc
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        background = Image.new("RGB", image.size, "white")
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-        image = background
-    elif image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    if max(image.size) > MAX_IMAGE_PIXELS:
-        image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS), Image.Resampling.LANCZOS)
-    if is_jpeg:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=88, optimize=True)  # same pixels, same Pillow → same bytes
-        return _image_page(buffer.getvalue(), "/DCTDecode", image.size, image.mode)
-    return _image_page(zlib.compress(image.tobytes(), 6), "/FlateDecode", image.size, image.mode)
 
 
-def _image_page(stream: bytes, image_filter: str, size: tuple[int, int], mode: str) -> bytes:
-    """A one-page PDF showing the encoded image, centred on A4 in the picture's orientation."""
-    width, height = size
-    page_w, page_h = A4 if height >= width else (A4[1], A4[0])
-    scale = min((page_w - 2 * IMAGE_MARGIN) / width, (page_h - 2 * IMAGE_MARGIN) / height)
-    draw_w, draw_h = width * scale, height * scale
-    with pikepdf.new() as pdf:
-        picture = pdf.make_stream(
-            stream,
-            Type=Name.XObject,
-            Subtype=Name.Image,
-            Width=width,
-            Height=height,
-            ColorSpace=Name.DeviceRGB if mode == "RGB" else Name.DeviceGray,
-            BitsPerComponent=8,
-            Filter=Name(image_filter),
-        )
-        place = f"q {draw_w:.2f} 0 0 {draw_h:.2f} {(page_w - draw_w) / 2:.2f} {(page_h - draw_h) / 2:.2f} cm /Im0 Do Q"
-        page = pikepdf.Dictionary(
-            Type=Name.Page,
-            MediaBox=[0, 0, round(page_w, 2), round(page_h, 2)],
-            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=picture)),
-            Contents=pdf.make_stream(place.encode()),
-        )
-        pdf.pages.append(pikepdf.Page(page))
-        buffer = io.BytesIO()
-        # No dates and a fixed /ID: the same picture gives the same bytes. (The page only ever goes into
-        # a merged volume, which drops its parts' IDs; a content MD5 would cost more than the writing.)
-        pdf.save(buffer, static_id=True)
-        return buffer.getvalue()
+def images_to_pdf(sources: list[Path], target: Path) -> None:
+    """One PDF at ``target`` with a page per image, in order; VolumeMergeError naming the first image
+    that cannot be read."""
+    with target.open("wb") as out:
+        pages = image_pages.ImagePages(out)
+        for source in sources:
+            try:
+                pages.add(source)
+            except image_pages.UnreadableImage as exc:
+                raise VolumeMergeError(f"图片（{Path(source).name}）无法读取：{exc}") from exc
+        pages.close()
 
 
 def _open(part: bytes | Path, label: str) -> pikepdf.Pdf:
@@ -203,9 +160,14 @@ def count_pages(pdf_path_or_bytes: bytes | Path | str) -> int:
         return len(pdf.pages)
 
 
-def _label(part: bytes | Path, index: int) -> str:
+def _label(part: "Part", index: int) -> str:
+    if isinstance(part, tuple):
+        part = part[0]
     name = f"（{Path(part).name}）" if not isinstance(part, bytes | bytearray) else ""
     return f"第{index}个部分{name}"
+
+
+Part = bytes | Path | tuple[Path, int]  # a PDF as bytes or a file, or one page (numbered from 1) of a file
 
 
 def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pikepdf.Stream) -> None:
@@ -240,15 +202,16 @@ def _stamp(page: pikepdf.Page, number: int, font: pikepdf.Dictionary, push: pike
 
 
 def merge_volume(
-    parts: list[bytes | Path],
+    parts: list[Part],
     out: Path | BinaryIO,
     *,
     first_page_number: int = 1,
     document_id: bytes | None = None,
     page_counts: list[int] | None = None,
 ) -> int:
-    """Concatenate the parts (cover, 目录, then each file's PDF) into out_path, stamping "— n —" at the
-    bottom centre of every page, numbered from first_page_number; returns the page count.
+    """Concatenate the parts (cover, 目录, then each file's PDF, or one page of a file — the pages of
+    images_to_pdf) into out, stamping "— n —" at the bottom centre of every page, numbered from
+    first_page_number; returns the page count.
 
     ``out`` is a path (written atomically) or a writable stream (drawing.py passes a writer that goes
     past the page cache and hashes as it writes; it gathers qpdf's ~5 KB writes into large ones).
@@ -257,14 +220,17 @@ def merge_volume(
     inputs (no dates; the /ID is ``document_id`` — a caller that knows its parts' hashes passes one —
     or else an MD5 of the whole output, which costs qpdf 4× the time of writing it).
     ``page_counts``, when the caller has counted each part's pages, saves opening every part once
-    more. Raises VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a
-    stream may have received part of the PDF (a damaged stream may only show while it is copied)."""
+    more. Raises VolumeMergeError naming the first part that cannot be read; a path is then left
+    untouched, a stream may have received part of the PDF (a damaged stream may only show while it is
+    copied)."""
     out_path = Path(out) if isinstance(out, str | Path) else None
     if not parts:
         raise VolumeMergeError("没有可合并的部分")
     owners = []  # per page of the volume, the label of its part: qpdf's own errors do not say which it is
     for index, part in enumerate(parts, start=1):
-        if page_counts is None:  # else the caller has counted them (and so checked the parts) already
+        if isinstance(part, tuple):
+            owners.append(_label(part, index))
+        elif page_counts is None:  # else the caller has counted them (and so checked the parts) already
             with _open(part, _label(part, index)) as pdf:
                 owners += [_label(part, index)] * len(pdf.pages)
         else:
@@ -272,13 +238,15 @@ def merge_volume(
     tmp = out_path.with_name(out_path.name + ".part") if out_path else None
     with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent if out_path else None) as scratch:
         files = []  # (the file qpdf reads the part from and names in its messages, the part's label)
+        pages = []  # qpdf's page selection: the file, and for a single page its number
         for index, part in enumerate(parts, start=1):
-            name = Path(scratch) / f"{index}.pdf"
-            if isinstance(part, bytes | bytearray):
-                name.write_bytes(part)
-            files.append(
-                (str(name if isinstance(part, bytes | bytearray) else Path(part).resolve()), _label(part, index))
-            )
+            path, page = part if isinstance(part, tuple) else (part, None)
+            if isinstance(path, bytes | bytearray):
+                name = Path(scratch) / f"{index}.pdf"
+                name.write_bytes(path)
+                path = name
+            files.append((os.path.abspath(path), _label(part, index)))
+            pages.append({"file": files[-1][0], "password": ""} | ({"range": str(page)} if page else {}))
         # qpdf's job interface, not Pdf.open + pages.extend: pikepdf copies a part's stream data (the
         # scans and photos) into memory as its pages are added, qpdf's job reads it from the part while
         # writing, so memory stays small whatever the volume's size. Past 200 parts it opens each file
@@ -287,7 +255,7 @@ def merge_volume(
         job = pikepdf.Job(
             {
                 "empty": "",
-                "pages": [{"file": name, "password": ""} for name, _ in files],
+                "pages": pages,
                 "outputFile": "-",
                 "removePageLabels": "",
                 "noWarn": "",
