@@ -278,14 +278,19 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
             # Two volumes ahead: the next is drawn while this one is copied, whatever their sizes.
             for volume in itertools.islice(ahead, 2):
                 drawer.submit(_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume)))
-            drawer.submit(_sheets_job(partial, volumes, links))
+            sheets_sent = False  # the spreadsheets come after the last volume's drawing, not in its way
             for volume in volumes:
                 drawn = drawer.take(volume.number, heartbeat=lambda: tick(0, 0))
                 if (following := next(ahead, None)) is not None:
                     drawer.submit(_job(campaign, following, len(volumes), converter, _parts_dir(work, following)))
+                elif not sheets_sent:
+                    drawer.submit(_sheets_job(partial, volumes, links))
+                    sheets_sent = True
                 name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
                 built.append(_write_volume(partial / name, campaign, volume, len(volumes), drawn, crcs, tick))
                 shutil.rmtree(_parts_dir(work, volume))  # copies of parts from storage without local files
+            if not sheets_sent:  # no volumes
+                drawer.submit(_sheets_job(partial, volumes, links))
             sheets = drawer.take(drawing.SheetsJob.key, heartbeat=lambda: tick(0, 0))
         remember_crc32s(crcs)
         with_material = {e.indicator.pk for e in entries}

@@ -29,6 +29,7 @@ from reports.packages.volume_pdf import (
     image_to_pdf,
     merge_volume,
     office_to_pdf,
+    toc_page_count,
     toc_pdf,
 )
 
@@ -264,6 +265,27 @@ def test_long_toc_spans_pages_and_repeats_the_header():
     for page in range(1, pages + 1):
         assert "序号" in text(pdf, page)
     assert "司法局-材料80.pdf2026-10-1282" in text(pdf, pages)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 17, 18, 19, 20, 21, 40, 41, 150])
+def test_toc_page_count_is_what_drawing_gives(rows):
+    """The merged PDF's start pages are numbered after the 目录, whose length is counted before it is
+    drawn: the count must be the drawn length, with short rows, tall rows and the footnote."""
+    long = "关于印发《鲁山县重大行政决策程序规定实施细则》的通知及配套材料汇编（含起草说明、征求意见情况）"
+    entries = [
+        TocEntry(
+            i,
+            "鲁阳街道办事处" if i % 3 else "司法局",
+            long if i % 4 == 0 else f"材料{i}",
+            f"司法局-材料{i}.pdf",
+            "pdf",
+            1,
+            None if i % 9 == 0 else 2 + i,
+            "2026-10-12",
+        )
+        for i in range(1, rows + 1)
+    ]
+    assert toc_page_count(COVER, entries) == count_pages(toc_pdf(COVER, entries))
 
 
 @pytest.mark.parametrize(("fmt", "size", "landscape"), [("PNG", (800, 1200), False), ("JPEG", (1600, 900), True)])
