@@ -160,7 +160,7 @@ def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn
             manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
             if (merged := drawn.merged) is not None:
                 with _member(archive, merging.MERGED_NAME, merged.size, merged.crc32) as out:
-                    out.copy_from(merged.path, merged.size, direct=True)  # written past the cache: read so too
+                    out.copy_from(merged.path, merged.size)
                 Path(merged.path).unlink()
                 manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
             for entry in volume.entries:

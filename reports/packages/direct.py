@@ -9,8 +9,9 @@ directly 2 s). Where a filesystem refuses O_DIRECT (tmpfs, some network mounts),
 Direct I/O wants whole aligned blocks from aligned memory: the writer gathers everything in aligned
 buffers, writes them out in whole blocks, and pads the last block, cutting the file back to its
 length when it closes. Every byte is hashed (SHA-256, and the CRC-32 where asked) as its buffer goes
-out, so nothing is read back afterwards. Hashing and writing happen on a thread of their own (both
-release the GIL) while the caller fills the next buffer.
+out, so nothing is read back afterwards. Hashing and writing happen on threads of their own (both
+release the GIL) while the caller fills the next buffer, so the disk writes one buffer while the
+next is hashed.
 """
 
 import contextlib
@@ -27,6 +28,7 @@ from typing import BinaryIO
 
 BLOCK = 4096  # the largest logical block size in use; a multiple of every smaller one
 BUFFER = 8 * 1024 * 1024
+BUFFERS = 4  # being filled, hashed, written, and one spare
 _DIRECT = getattr(os, "O_DIRECT", 0)  # Linux; elsewhere plain writes
 _REFUSED = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP)
 
@@ -59,24 +61,34 @@ class DirectWriter:
 
     File-like enough for zipfile (write, tell, flush, seek to where it is) and for qpdf's save().
     Writes are gathered into BUFFER-sized buffers, so a caller's small writes cost no system calls.
+    ``direct=False`` writes through the page cache: for a scratch file that is read back at once and
+    deleted (its pages are then reused at once, where a round trip to the disk costs twice the time).
     A failure of the writing thread (a full disk) is raised by the next call that hands it a buffer,
     at the latest by close()."""
 
-    def __init__(self, path: Path | str, *, crc: bool = False):
+    def __init__(self, path: Path | str, *, crc: bool = False, direct: bool = True):
         self.path = Path(path)
-        self._fd, self.direct = _open_direct(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        self._fd, self.direct = _open_direct(self.path, flags) if direct else (os.open(self.path, flags, 0o644), False)
         self._sha256 = hashlib.sha256()
         self._crc = 0 if crc else None
-        self._spare: queue.SimpleQueue = queue.SimpleQueue()  # buffers the thread has written out
-        self._outgoing: queue.SimpleQueue = queue.SimpleQueue()  # (buffer, length) to write; None: stop
+        # A buffer goes from the caller to the hashing thread, to the writing thread, and back.
+        self._spare: queue.SimpleQueue = queue.SimpleQueue()
+        self._to_hash: queue.SimpleQueue = queue.SimpleQueue()  # (buffer, length); None: stop
+        self._to_write: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._buffer = mmap.mmap(-1, BUFFER)  # page-aligned, as O_DIRECT wants
-        self._spare.put(mmap.mmap(-1, BUFFER))
+        for _ in range(BUFFERS - 1):
+            self._spare.put(mmap.mmap(-1, BUFFER))
         self._fill = 0
-        self._handed = 0  # bytes handed to the thread
+        self._handed = 0  # bytes handed to the threads
         self.closed = False
-        self._thread = threading.Thread(target=self._drain, name="package-direct-write", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._hash_all, name="package-sha256", daemon=True),
+            threading.Thread(target=self._write_all, name="package-write", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     # --- what zipfile and qpdf call ---
 
@@ -197,19 +209,34 @@ class DirectWriter:
     def _hand_over(self, *, last: bool = False) -> None:
         if self._error is not None:
             raise self._error
-        self._outgoing.put((self._buffer, self._fill))
+        self._to_hash.put((self._buffer, self._fill))
         self._handed += self._fill
         self._fill = 0
         if not last:
-            self._buffer = self._spare.get()  # the other buffer, once the thread has written it out
+            self._buffer = self._spare.get()  # once the threads are done with one
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._outgoing.put(None)
-            self._thread.join()
+        if self._threads[0].is_alive():
+            self._to_hash.put(None)
+        for thread in self._threads:
+            thread.join()
 
-    def _drain(self) -> None:
-        while (item := self._outgoing.get()) is not None:
+    def _hash_all(self) -> None:
+        while (item := self._to_hash.get()) is not None:
+            buffer, length = item
+            if self._error is None:
+                try:
+                    with memoryview(buffer) as view:
+                        self._sha256.update(view[:length])
+                        if self._crc is not None:
+                            self._crc = zlib.crc32(view[:length], self._crc)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = exc
+            self._to_write.put(item)
+        self._to_write.put(None)
+
+    def _write_all(self) -> None:
+        while (item := self._to_write.get()) is not None:
             buffer, length = item
             if self._error is None:
                 try:
@@ -220,10 +247,7 @@ class DirectWriter:
 
     def _write_out(self, buffer: mmap.mmap, length: int) -> None:
         with memoryview(buffer) as view:
-            self._sha256.update(view[:length])
-            if self._crc is not None:
-                self._crc = zlib.crc32(view[:length], self._crc)
-            padded = -(-length // BLOCK) * BLOCK
+            padded = -(-length // BLOCK) * BLOCK if self.direct else length
             view[length:padded] = bytes(padded - length)  # only ever the file's last block
             try:
                 done = os.write(self._fd, view[:padded])

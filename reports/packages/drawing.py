@@ -58,8 +58,8 @@ class SheetsJob:
 
 @dataclass(frozen=True)
 class MergedPdf:
-    """A merged volume PDF, written past the page cache and hashed on the way (the parent copies it
-    into the volume and removes it)."""
+    """A merged volume PDF, hashed as it was written (the parent copies it into the volume and removes
+    it)."""
 
     path: str
     size: int
@@ -172,7 +172,8 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     target = Path(job.workdir) / f"merged-{job.number}.pdf"
     counts = [vp.count_pages(cover), toc_pages, *pages]
     try:
-        with DirectWriter(target, crc=True) as out:
+        # Through the page cache: the parent copies it into the volume at once and deletes it.
+        with DirectWriter(target, crc=True, direct=False) as out:
             vp.merge_volume([cover, toc, *files], out, document_id=identity.digest()[:16], page_counts=counts)
     except BaseException:
         target.unlink(missing_ok=True)
