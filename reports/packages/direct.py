@@ -14,7 +14,6 @@ release the GIL) while the caller fills the next buffer, so the disk writes one 
 next is hashed.
 """
 
-import contextlib
 import errno
 import fcntl
 import hashlib
@@ -129,37 +128,27 @@ class DirectWriter:
 
     # --- copying files in ---
 
-    def copy_from(self, source: Path | str | BinaryIO, size: int, *, direct: bool = False) -> None:
+    def copy_from(self, source: Path | str | BinaryIO, size: int) -> None:
         """Append the first ``size`` bytes of ``source`` (a path, or a binary file read from where it
-        is); ShortSourceError if it has fewer. ``direct`` reads a path past the page cache too (for a
-        file this module wrote, which the cache does not hold)."""
+        is); ShortSourceError if it has fewer."""
         left = size
-        if direct:
-            with DirectReader(source) as reader:
-                while left:
-                    with reader.read() as chunk, chunk[: min(len(chunk), left)] as part:
-                        if not part:
-                            break
-                        self.write(part)
-                        left -= len(part)
-        else:
-            opened = isinstance(source, str | Path)
-            # Raw reads straight into the buffer: no copy in between.
-            handle = open(source, "rb", buffering=0) if opened else source  # noqa: PTH123, SIM115
-            try:
-                while left:
-                    take = min(left, BUFFER - self._fill)
-                    with memoryview(self._buffer) as view:
-                        got = handle.readinto(view[self._fill : self._fill + take])
-                    if not got:
-                        break
-                    self._fill += got
-                    left -= got
-                    if self._fill == BUFFER:
-                        self._hand_over()
-            finally:
-                if opened:
-                    handle.close()
+        opened = isinstance(source, str | Path)
+        # Raw reads straight into the buffer: no copy in between.
+        handle = open(source, "rb", buffering=0) if opened else source  # noqa: PTH123, SIM115
+        try:
+            while left:
+                take = min(left, BUFFER - self._fill)
+                with memoryview(self._buffer) as view:
+                    got = handle.readinto(view[self._fill : self._fill + take])
+                if not got:
+                    break
+                self._fill += got
+                left -= got
+                if self._fill == BUFFER:
+                    self._hand_over()
+        finally:
+            if opened:
+                handle.close()
         if left:
             raise ShortSourceError(left)
 
@@ -259,37 +248,3 @@ class DirectWriter:
                 done = os.write(self._fd, view[:padded])
             while done < padded:  # a short write (a signal); never more than once in practice
                 done += os.write(self._fd, view[done:padded])
-
-
-class DirectReader:
-    """Reads a file front to back past the page cache, in BUFFER-sized chunks (memoryviews into
-    one aligned buffer, valid until the next read)."""
-
-    def __init__(self, path: Path | str):
-        self._fd, self.direct = _open_direct(Path(path), os.O_RDONLY)
-        self._buffer = mmap.mmap(-1, BUFFER)
-        self._view = memoryview(self._buffer)
-
-    def read(self) -> memoryview:
-        try:
-            got = os.readv(self._fd, [self._view])
-        except OSError as exc:
-            if not self.direct or exc.errno not in _REFUSED:
-                raise
-            _drop_direct(self._fd)
-            self.direct = False
-            got = os.readv(self._fd, [self._view])
-        return self._view[:got]
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
-        with contextlib.suppress(BufferError):  # a traceback may still hold a chunk: the GC frees it
-            self._view.release()
-            self._buffer.close()
-
-    def __enter__(self) -> "DirectReader":
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.close()

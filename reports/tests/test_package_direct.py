@@ -1,6 +1,7 @@
 """The writer that puts package files on disk past the page cache (direct.py): exact bytes and hashes
 at every block and buffer boundary, ZIP members equal to zipfile's own, short sources refused."""
 
+import errno
 import hashlib
 import io
 import os
@@ -10,7 +11,7 @@ import zlib
 import pytest
 
 from reports.packages.builder import _add_bytes
-from reports.packages.direct import BLOCK, BUFFER, DirectReader, DirectWriter, ShortSourceError
+from reports.packages.direct import BLOCK, BUFFER, DirectWriter, ShortSourceError
 
 
 def _pattern(size: int, seed: int = 0) -> bytes:
@@ -32,15 +33,12 @@ def test_written_file_has_exactly_the_bytes_and_their_hashes(tmp_path, size):
 def test_files_and_streams_copied_in_between_writes(tmp_path):
     first, second = _pattern(BUFFER + 17, 1), _pattern(3 * BLOCK + 5, 2)
     (tmp_path / "first").write_bytes(first)
-    with DirectWriter(tmp_path / "made") as made:
-        made.write(second)
     with DirectWriter(tmp_path / "out") as writer:
         writer.write(b"head")
         writer.copy_from(tmp_path / "first", len(first))
         writer.copy_from(io.BytesIO(second + b"never read"), len(second))
-        writer.copy_from(tmp_path / "made", len(second), direct=True)  # written past the cache, read so
         writer.write(b"tail")
-    expected = b"head" + first + second + second + b"tail"
+    expected = b"head" + first + second + b"tail"
     assert (tmp_path / "out").read_bytes() == expected
     assert writer.sha256 == hashlib.sha256(expected).hexdigest()
 
@@ -57,12 +55,32 @@ def test_writes_bypass_the_page_cache_where_the_filesystem_allows(tmp_path):
     assert (tmp_path / "out").read_bytes() == b"x" * 10
 
 
-@pytest.mark.parametrize("direct_read", [False, True])
-def test_a_source_shorter_than_announced_is_refused(tmp_path, direct_read):
+@pytest.mark.parametrize("source", ["path", "stream"])
+def test_a_source_shorter_than_announced_is_refused(tmp_path, source):
     (tmp_path / "short").write_bytes(b"x" * 100)
+    short = tmp_path / "short" if source == "path" else io.BytesIO(b"x" * 100)
     with pytest.raises(ShortSourceError) as caught, DirectWriter(tmp_path / "out") as writer:
-        writer.copy_from(tmp_path / "short", 110, direct=direct_read)
+        writer.copy_from(short, 110)
     assert caught.value.missing == 10
+
+
+def test_a_failed_write_reaches_the_caller(tmp_path, monkeypatch):
+    """A full disk while the writing thread writes: the caller's next write or the close raises it."""
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError, match="No space left"), DirectWriter(tmp_path / "out") as writer:
+        writer.write(b"x" * (5 * BUFFER))
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_through_the_page_cache_or_past_it_the_same_file(tmp_path, direct):
+    data = _pattern(BUFFER + BLOCK + 3)
+    with DirectWriter(tmp_path / "out", crc=True, direct=direct) as writer:
+        writer.write(data)
+    assert (tmp_path / "out").read_bytes() == data and writer.crc32 == zlib.crc32(data)
 
 
 def test_the_writer_never_goes_back(tmp_path):
@@ -71,19 +89,6 @@ def test_the_writer_never_goes_back(tmp_path):
         assert writer.seek(3) == 3  # where it is: zipfile checks this much
         with pytest.raises(OSError, match="forwards"):
             writer.seek(0)
-
-
-def test_reader_reads_whole_file_in_chunks(tmp_path):
-    data = _pattern(BUFFER + BLOCK + 1)
-    (tmp_path / "in").write_bytes(data)
-    got = bytearray()
-    with DirectReader(tmp_path / "in") as reader:
-        while True:
-            with reader.read() as chunk:
-                if not chunk:
-                    break
-                got += chunk
-    assert got == data
 
 
 def test_members_are_byte_identical_to_zipfiles_own(tmp_path):

@@ -95,16 +95,17 @@ def _broken_docx() -> bytes:
 def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     campaign, submit, office, pdf_bytes, png_bytes, tmp_path, monkeypatch
 ):
-    """qpdf reads the parts again while it writes the merged PDF; a part that fails only then (here: a
-    photo's page removed under it) gives the volume no merged PDF and a 目录 without page numbers, and
-    leaves no half-written PDF behind. The drawing process's own work, run here in-process."""
+    """qpdf reads the parts again while it writes the merged PDF; a part that fails only then (here: the
+    PDF removed under it once its pages were counted) gives the volume no merged PDF and a 目录 without
+    page numbers, and leaves no half-written PDF behind. The drawing process's own work, run here
+    in-process."""
     item = submit(codes=("1",), title="现场照片", files=[upload("材料.pdf", pdf_bytes), upload("照片.png", png_bytes)])
     evidence_approve(evidence=item, actor=office)
     opened, seen = vp._open, []
 
     def then_removed(part, label):
         pdf = opened(part, label)
-        if not isinstance(part, bytes) and part.name.startswith("image-"):
+        if isinstance(part, Path):  # the stored PDF (the cover and 目录 are bytes, the photo a page)
             seen.append(part)
             if len(seen) == 1:  # counted while the 目录 was drawn
                 part.unlink()  # then gone before qpdf copies it
@@ -120,7 +121,7 @@ def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     unmerged_toc = vp.toc_pdf(job.cover, job.entries)  # every row "原件附后"
     good = drawing.draw(job)  # as it is when nothing goes wrong
     assert good.merged is not None and good.toc != unmerged_toc
-    Path(good.merged).unlink()  # what the parent does once it has copied it
+    Path(good.merged.path).unlink()  # what the parent does once it has copied it
 
     monkeypatch.setattr(vp, "_open", then_removed)
     drawn = drawing.draw(job)
