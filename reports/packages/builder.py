@@ -13,22 +13,20 @@ killed worker never leaves a half-package that looks complete.
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
+import queue
 import shutil
 import time
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
-from evidence.storage import blob_open, blob_path_for, file_crc32, remember_crc32s
-from reports.packages import collect, drawing, merging, renditions
-from reports.packages.direct import DirectWriter, ShortSourceError
+from evidence.storage import blob_local_path, blob_path_for, remember_crc32s
+from reports.packages import collect, drawing, merging, renditions, volume_zip
 from reports.packages.paths import safe_component
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -54,68 +52,6 @@ class BuiltPackage:
     index_sha256: str
     size: int
     files_total: int
-
-
-def _info(name: str, size: int = 0) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-    info.compress_type = zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    info.file_size = size
-    return info
-
-
-def _zip64(size: int) -> bool:
-    # zipfile's own rule for a member whose size it is told, so that our members get its header bytes.
-    return size * 1.05 > zipfile.ZIP64_LIMIT
-
-
-@contextlib.contextmanager
-def _member(archive: zipfile.ZipFile, name: str, size: int, crc: int):
-    """A member whose size and CRC-32 are known beforehand: its header is final at once, the caller
-    writes the data (into the DirectWriter yielded), and nothing goes back to the header. What
-    ZipFile.open(…, "w") writes on a seekable file without its seeking back, which a writer past the
-    page cache cannot do (zipfile has no public call for it; the equality is pinned by a test)."""
-    writer = archive.fp
-    info = _info(name, size)
-    info.compress_size, info.CRC = size, crc
-    archive._writecheck(info)
-    info.header_offset = writer.tell()
-    writer.write(info.FileHeader(_zip64(size)))
-    data_start = writer.tell()
-    yield writer
-    if writer.tell() - data_start != size:
-        raise OSError(f"{name}: {writer.tell() - data_start} bytes written, {size} announced")
-    archive._didModify = True
-    archive.start_dir = writer.tell()
-    archive.filelist.append(info)
-    archive.NameToInfo[name] = info
-
-
-def _add_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
-    with _member(archive, name, len(data), zlib.crc32(data)) as out:
-        out.write(data)
-    return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-
-
-def _add_blob(archive: zipfile.ZipFile, name: str, stored, crcs: dict[str, int]) -> None:
-    """One original file, read from storage into the volume. Its CRC-32 is kept by StoredFile (or,
-    for files stored before it was, computed here once and saved after the export)."""
-    local = blob_path_for(stored.blob)
-    if stored.crc32 is None and stored.sha256 not in crcs:
-        if local is not None:
-            crcs[stored.sha256] = file_crc32(local)
-        else:
-            with blob_open(stored) as source:
-                crcs[stored.sha256] = file_crc32(source)
-    try:
-        with _member(archive, name, stored.size, crcs.get(stored.sha256, stored.crc32)) as out:
-            if local is not None:
-                out.copy_from(local, stored.size)
-            else:
-                with blob_open(stored) as source:
-                    out.copy_from(source, stored.size)
-    except ShortSourceError as exc:  # the stored file lost bytes (disk damage, someone truncated it)
-        raise OSError(f"存储中的文件比登记的大小短 {exc.missing} 字节，可能已损坏：{name}") from exc
 
 
 def _cover(campaign, volume, count: int):
@@ -151,48 +87,33 @@ def _job(campaign, volume, count: int, converter: renditions.Converter, workdir:
     )
 
 
-def _write_volume(path: Path, campaign, volume, count: int, drawn: drawing.Drawn, crcs, tick) -> BuiltVolume:
-    manifest_files = []
-    with DirectWriter(path) as writer:
-        archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
-        try:
-            manifest_files.append(_add_bytes(archive, "封面.pdf", drawn.cover))
-            manifest_files.append(_add_bytes(archive, "目录.pdf", drawn.toc))
-            if (merged := drawn.merged) is not None:
-                with _member(archive, merging.MERGED_NAME, merged.size, merged.crc32) as out:
-                    out.copy_from(merged.path, merged.size)
-                Path(merged.path).unlink()
-                manifest_files.append({"path": merging.MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
-            for entry in volume.entries:
-                _add_blob(archive, entry.path, entry.file.stored, crcs)
-                manifest_files.append(entry.manifest())
-                tick(1, entry.size)
-            manifest = {
-                "schema_version": collect.SCHEMA_VERSION,
-                "campaign": {"id": campaign.pk, "name": campaign.name, "county": campaign.county.name},
-                "volume": {
-                    "number": volume.number,
-                    "count": count,
-                    "title": volume.title,
-                    "indicators": [i.code for i in volume.indicators],
-                },
-                "files": manifest_files,
-            }
-            data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
-            _add_bytes(archive, "manifest.json", data)
-            archive.close()  # the central directory
-        except BaseException:
-            archive.fp = None  # abandoned (the partial folder goes): no central directory on collection
-            raise
-    return BuiltVolume(
-        number=volume.number,
-        title=volume.title,
-        file_name=path.name,
-        sha256=writer.sha256,
-        size=writer.tell(),
-        file_count=len(volume.entries),
-        merged=drawn.merged is not None,
-    )
+def _volume_job(campaign, volume, count: int, converter, workdir: Path, partial: Path) -> drawing.VolumeJob:
+    """Everything a worker needs to build the volume, as plain data (it has no database)."""
+    members = [
+        volume_zip.Member(
+            name=entry.path,
+            # Storage without local paths (S3-compatible): a copy in the work folder.
+            source=str(blob_path_for(entry.file.stored.blob) or blob_local_path(entry.file.stored, workdir)),
+            size=entry.file.stored.size,
+            sha256=entry.file.stored.sha256,
+            crc32=entry.file.stored.crc32,
+            manifest=entry.manifest(),
+        )
+        for entry in volume.entries
+    ]
+    manifest = {
+        "schema_version": collect.SCHEMA_VERSION,
+        "campaign": {"id": campaign.pk, "name": campaign.name, "county": campaign.county.name},
+        "volume": {
+            "number": volume.number,
+            "count": count,
+            "title": volume.title,
+            "indicators": [i.code for i in volume.indicators],
+        },
+    }
+    name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
+    spec = volume_zip.VolumeSpec(volume.number, str(partial / name), manifest, members)
+    return drawing.VolumeJob(_job(campaign, volume, count, converter, workdir), spec)
 
 
 def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
@@ -229,6 +150,39 @@ def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
     return drawing.SheetsJob(str(folder), toc, link_rows)
 
 
+def _run(workers, inbox, volumes, job, sheets_job, tick):
+    """Hand the volumes to the workers, each kept two jobs ahead (it starts the next while the parent
+    takes in this one), and the spreadsheets after the last volume; the written volumes by number and
+    the spreadsheets' index entries."""
+    waiting, busy = list(reversed(volumes)), dict.fromkeys(workers, 0)
+    written, sheets, sheets_sent = {}, None, False
+    while True:
+        while (waiting or not sheets_sent) and min(busy.values()) < 2:
+            worker = min(workers, key=busy.get)
+            if waiting:
+                worker.submit(job(waiting.pop()))
+            else:
+                worker.submit(sheets_job())
+                sheets_sent = True
+            busy[worker] += 1
+        if not any(busy.values()):
+            return written, sheets
+        try:
+            worker, key, message = inbox.get(timeout=1.0)
+        except queue.Empty:
+            tick(0, 0)  # a heartbeat: the job page tells a long volume from a dead export
+            continue
+        if isinstance(message, drawing.Progress):
+            tick(message.files, message.bytes)
+            continue
+        result = drawing.outcome(key, message)
+        busy[worker] -= 1
+        if key == drawing.SheetsJob.key:
+            sheets = result
+        else:
+            written[key] = result
+
+
 def _parts_dir(work: Path, volume) -> Path:
     folder = work / f"volume-{volume.number}"
     folder.mkdir(exist_ok=True)
@@ -239,12 +193,20 @@ def build_package(
     options: collect.Options, target: Path, *, generated_by: str, progress: Progress | None = None
 ) -> BuiltPackage:
     """Build the package for ``options`` into ``target`` (created; replaced only when complete)."""
-    # Started first: the drawing process loads its fonts while this one reads the database.
-    with drawing.Drawer() as drawer:
-        return _build(drawer, options, Path(target), generated_by, progress)
+    with contextlib.ExitStack() as workers_running:
+        # Started first: the workers load their fonts while this process reads the database.
+        inbox = queue.SimpleQueue()
+        workers = [workers_running.enter_context(drawing.Drawer(inbox)) for _ in range(_worker_count())]
+        return _build(workers, workers_running, inbox, options, Path(target), generated_by, progress)
 
 
-def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, generated_by: str, progress) -> BuiltPackage:
+def _worker_count() -> int:
+    """Worker processes for one export: one per core (each builds whole volumes: a third of its time
+    drawing and merging, the rest copying and hashing), up to PACKAGE_EXPORT_PROCESSES."""
+    return max(1, min(settings.PACKAGE_EXPORT_PROCESSES, len(os.sched_getaffinity(0))))
+
+
+def _build(workers, workers_running, inbox, options, target: Path, generated_by: str, progress) -> BuiltPackage:
     campaign, indicators, entries, links = collect.collect(options)
     volumes = collect.volumes(options, indicators, entries)
     files_total, bytes_total = len(entries), sum(e.size for e in entries)
@@ -272,27 +234,17 @@ def _build(drawer: drawing.Drawer, options: collect.Options, target: Path, gener
             [e.file.stored for v in volumes if merging.may_merge(v, converter) for e in v.entries],
             heartbeat=lambda: tick(0, 0),
         )
-        built, crcs = [], {}
-        with drawer:  # closed before the work folder goes: it may still be drawing into it
-            ahead = iter(volumes)
-            # Two volumes ahead: the next is drawn while this one is copied, whatever their sizes.
-            for volume in itertools.islice(ahead, 2):
-                drawer.submit(_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume)))
-            sheets_sent = False  # the spreadsheets come after the last volume's drawing, not in its way
-            for volume in volumes:
-                drawn = drawer.take(volume.number, heartbeat=lambda: tick(0, 0))
-                if (following := next(ahead, None)) is not None:
-                    drawer.submit(_job(campaign, following, len(volumes), converter, _parts_dir(work, following)))
-                elif not sheets_sent:
-                    drawer.submit(_sheets_job(partial, volumes, links))
-                    sheets_sent = True
-                name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
-                built.append(_write_volume(partial / name, campaign, volume, len(volumes), drawn, crcs, tick))
-                shutil.rmtree(_parts_dir(work, volume))  # copies of parts from storage without local files
-            if not sheets_sent:  # no volumes
-                drawer.submit(_sheets_job(partial, volumes, links))
-            sheets = drawer.take(drawing.SheetsJob.key, heartbeat=lambda: tick(0, 0))
-        remember_crc32s(crcs)
+
+        def job(volume) -> drawing.VolumeJob:
+            return _volume_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume), partial)
+
+        with workers_running:  # stopped before the work folder goes: they may still be writing into it
+            written, sheets = _run(workers, inbox, volumes, job, lambda: _sheets_job(partial, volumes, links), tick)
+        built = [
+            BuiltVolume(v.number, v.title, w.file_name, w.sha256, w.size, len(v.entries), w.merged)
+            for v, w in ((v, written[v.number]) for v in volumes)
+        ]
+        remember_crc32s({sha256: crc for w in written.values() for sha256, crc in w.crcs.items()})
         with_material = {e.indicator.pk for e in entries}
         index = {
             "schema_version": collect.SCHEMA_VERSION,

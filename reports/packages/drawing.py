@@ -1,11 +1,12 @@
-"""Covers, 目录 and merged volume PDFs (and the package's two spreadsheets), made in a second process
-while the export copies files in the first.
+"""The export's worker processes: each builds whole volumes — cover, 目录, merged PDF, then the volume
+ZIP (volume_zip.py) — and one of them the package's two spreadsheets, while the export process reads
+the database and hands out the work.
 
-Drawing is Python (reportlab) or qpdf work that holds the GIL: on the exporting process it took more
-time than copying the files, and on a thread beside the copying it made the copying four times
-slower. A child process draws the next volume while the parent copies this one's files. It runs
-without Django and the database: jobs and results are plain data over its stdin and stdout (pickle:
-the parent only ever talks to the child it started from this same code).
+Drawing is Python (reportlab) or qpdf work that holds the GIL, and hashing a volume is as much work
+again: on threads of one process they slowed each other down (copying four times slower), in a
+process per core each volume is built start to finish without waiting for another. The workers run
+without Django and the database: jobs, progress and results are plain data over their stdin and
+stdout (pickle: the parent only ever talks to children it started from this same code).
 """
 
 import contextlib
@@ -14,20 +15,24 @@ import io
 import os
 import pickle
 import queue
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reports.packages import volume_pdf as vp
+from reports.packages import volume_zip
 from reports.packages.direct import DirectWriter
 
 ROOT = Path(__file__).resolve().parents[2]
+PROGRESS_EVERY = 0.3  # seconds
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,27 @@ class Job:
     @property
     def key(self) -> int:
         return self.number
+
+
+@dataclass(frozen=True)
+class VolumeJob:
+    """A whole volume: its front matter and merged PDF (drawing), then its ZIP."""
+
+    drawing: Job
+    spec: volume_zip.VolumeSpec
+
+    @property
+    def key(self) -> int:
+        return self.drawing.number
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Files and bytes a worker has put into a volume since its last report."""
+
+    key: int
+    files: int
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -82,15 +108,39 @@ class _Failure:
     details: str  # the child's traceback
 
 
+@dataclass(frozen=True)
+class _Gone:
+    error: BaseException  # why the parent lost the worker (it died, its pipe broke)
+
+
 class DrawingFailed(RuntimeError):
     pass
+
+
+def outcome(key: int | str | None, message):
+    """The result a worker sent for job ``key``; raises what went wrong instead (the job's own error,
+    with the worker's traceback as a note, or DrawingFailed for a worker that is gone)."""
+    if isinstance(message, _Gone):
+        raise DrawingFailed(f"生成封面、目录和合并 PDF 的进程意外结束（{message.error}）") from message.error
+    if isinstance(message, _Failure):
+        what = "目录表格" if key == SheetsJob.key else f"第{key}册"
+        message.error.add_note(f"{what}生成时（导出工作进程）：\n{message.details}")
+        raise message.error
+    return message
 
 
 # --- in the child ---------------------------------------------------------------------------------
 
 
-def run(job: Job | SheetsJob):
-    return write_sheets(job) if isinstance(job, SheetsJob) else draw(job)
+def run(job: Job | VolumeJob | SheetsJob, progress: Callable[[int, int], None] = lambda files, size: None):
+    if isinstance(job, SheetsJob):
+        return write_sheets(job)
+    if isinstance(job, VolumeJob):
+        try:
+            return volume_zip.write_volume(job.spec, draw(job.drawing), progress)
+        finally:  # scratch, and copies of files from storage without local paths
+            shutil.rmtree(job.drawing.workdir, ignore_errors=True)
+    return draw(job)
 
 
 def write_sheets(job: SheetsJob) -> list[dict]:
@@ -208,25 +258,50 @@ def serve() -> None:
     os.dup2(2, 1)  # anything else written to stdout, even by C code, goes to stderr, not into the results
     sys.stdout = sys.stderr
     while (job := _receive(jobs)) is not None:
+        report = _Reporter(results, job.key)
         try:
-            result = run(job)
+            result = run(job, report)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the export with it
             try:
                 pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
             except Exception:  # noqa: BLE001 - an exception that cannot cross: its text does
                 exc = DrawingFailed(f"{type(exc).__name__}: {exc}")
             result = _Failure(job.key, exc, traceback.format_exc())
+        report.flush()
         _send(results, result)
+
+
+class _Reporter:
+    """Progress of the job in hand, sent to the parent at most every PROGRESS_EVERY seconds."""
+
+    def __init__(self, stream, key):
+        self.stream, self.key = stream, key
+        self.files = self.bytes = 0
+        self.sent = time.monotonic()
+
+    def __call__(self, files: int, size: int) -> None:
+        self.files += files
+        self.bytes += size
+        if time.monotonic() - self.sent >= PROGRESS_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.files or self.bytes:
+            _send(self.stream, Progress(self.key, self.files, self.bytes))
+            self.files = self.bytes = 0
+        self.sent = time.monotonic()
 
 
 # --- in the parent --------------------------------------------------------------------------------
 
 
 class Drawer:
-    """The child process and a thread that hands it jobs and collects its results in turn (strictly
-    one after the other, so neither side can block the other on a full pipe)."""
+    """A worker process, and a thread that hands it jobs and passes on what it sends back (progress,
+    then the result) strictly one job after the other, so neither side can block the other on a full
+    pipe. Messages go to ``inbox`` as (drawer, job key, message); several drawers may share one inbox.
+    take() waits for one job's result."""
 
-    def __init__(self):
+    def __init__(self, inbox: queue.SimpleQueue | None = None):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
             [sys.executable, "-m", "reports.packages.drawing"],
@@ -235,48 +310,45 @@ class Drawer:
             cwd=ROOT,
             env=env,
         )
+        self.inbox: queue.SimpleQueue = inbox if inbox is not None else queue.SimpleQueue()
         self._jobs: queue.Queue = queue.Queue()
-        self._results: dict = {}  # job key → Drawn, the sheets' entries or _Failure
-        self._error: BaseException | None = None
-        self._ready = threading.Condition()
-        self._thread = threading.Thread(target=self._talk, name="package-drawing", daemon=True)
+        self._held: dict = {}  # results take() came across while waiting for another
+        self._thread = threading.Thread(target=self._talk, name="package-worker", daemon=True)
         self._thread.start()
 
     def _talk(self) -> None:
         try:
             while (job := self._jobs.get()) is not None:
+                key = job.key
                 _send(self._process.stdin, job)
-                result = _receive(self._process.stdout)
-                if result is None:
-                    raise EOFError(f"exit code {self._process.wait()}")
-                with self._ready:
-                    self._results[job.key] = result
-                    self._ready.notify_all()
-                del job, result  # the sheets' rows are megabytes: not kept while waiting for the next job
-        except BaseException as exc:  # noqa: BLE001 - handed to take()
-            with self._ready:
-                self._error = exc
-                self._ready.notify_all()
+                del job  # the sheets' rows are megabytes: not kept while waiting for the next job
+                while True:
+                    message = _receive(self._process.stdout)
+                    if message is None:
+                        raise EOFError(f"exit code {self._process.wait()}")
+                    self.inbox.put((self, key, message))
+                    if not isinstance(message, Progress):
+                        break
+        except BaseException as exc:  # noqa: BLE001 - handed on, outcome() raises it
+            self.inbox.put((self, None, _Gone(exc)))
 
-    def submit(self, job: Job | SheetsJob) -> None:
+    def submit(self, job: Job | VolumeJob | SheetsJob) -> None:
         self._jobs.put(job)
 
     def take(self, key: int | str, heartbeat: Callable[[], None]):
         """The result of the job with ``key`` (submitted before), waiting for it; heartbeat once a second."""
-        while True:
-            with self._ready:
-                if key not in self._results and self._error is None:
-                    self._ready.wait(1.0)
-                result, error = self._results.pop(key, None), self._error
-            if isinstance(result, _Failure):
-                what = "目录表格" if key == SheetsJob.key else f"第{key}册的封面、目录或合并 PDF"
-                result.error.add_note(f"{what}生成时（绘制进程）：\n{result.details}")
-                raise result.error
-            if result is not None:
-                return result
-            if error is not None:
-                raise DrawingFailed(f"生成封面、目录和合并 PDF 的进程意外结束（{error}）") from error
-            heartbeat()
+        while key not in self._held:
+            try:
+                _drawer, got, message = self.inbox.get(timeout=1.0)
+            except queue.Empty:
+                heartbeat()
+                continue
+            if isinstance(message, Progress):
+                continue
+            if got is None:  # the worker is gone: raises
+                outcome(got, message)
+            self._held[got] = message
+        return outcome(key, self._held.pop(key))
 
     def close(self) -> None:
         """Stop the child (within seconds if it is still drawing: the export is over or abandoned)."""

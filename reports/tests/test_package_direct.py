@@ -2,6 +2,7 @@
 at every block and buffer boundary, ZIP members equal to zipfile's own, short sources refused."""
 
 import errno
+import fcntl
 import hashlib
 import io
 import os
@@ -10,8 +11,8 @@ import zlib
 
 import pytest
 
-from reports.packages.builder import _add_bytes
 from reports.packages.direct import BLOCK, BUFFER, DirectWriter, ShortSourceError
+from reports.packages.volume_zip import add_bytes
 
 
 def _pattern(size: int, seed: int = 0) -> bytes:
@@ -103,7 +104,7 @@ def test_members_are_byte_identical_to_zipfiles_own(tmp_path):
     with DirectWriter(tmp_path / "ours.zip") as writer:
         archive = zipfile.ZipFile(writer, "w", zipfile.ZIP_STORED)
         for name, data in members:
-            _add_bytes(archive, name, data)
+            add_bytes(archive, name, data)
         archive.close()
     theirs = io.BytesIO()
     with zipfile.ZipFile(theirs, "w", zipfile.ZIP_STORED) as archive:
@@ -112,3 +113,34 @@ def test_members_are_byte_identical_to_zipfiles_own(tmp_path):
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     assert (tmp_path / "ours.zip").read_bytes() == theirs.getvalue()
+
+
+@pytest.mark.parametrize("refused_at", ["open", "write"])
+def test_the_same_file_where_the_filesystem_refuses_direct_io(tmp_path, monkeypatch, refused_at):
+    """tmpfs and some network filesystems refuse O_DIRECT, when the file is opened or only at its first
+    write: the file then goes through the page cache, byte for byte the same."""
+    data = _pattern(2 * BUFFER + BLOCK + 5)
+    with DirectWriter(tmp_path / "direct", crc=True) as direct:
+        direct.write(data)
+    refused = []
+    real_open, real_write = os.open, os.write
+
+    def open_refusing(path, flags, *args, **kwargs):
+        if refused_at == "open" and flags & os.O_DIRECT:
+            refused.append(path)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args, **kwargs)
+
+    def write_refusing(fd, chunk):
+        if refused_at == "write" and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            refused.append(fd)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, chunk)
+
+    monkeypatch.setattr(os, "open", open_refusing)
+    monkeypatch.setattr(os, "write", write_refusing)
+    with DirectWriter(tmp_path / "plain", crc=True) as plain:
+        plain.write(data)
+    assert refused and not plain.direct
+    assert (tmp_path / "plain").read_bytes() == (tmp_path / "direct").read_bytes() == data
+    assert (plain.sha256, plain.crc32) == (direct.sha256, direct.crc32)

@@ -1,4 +1,4 @@
-"""The second process that draws covers, 目录 and merged PDFs while the export copies files."""
+"""The export's worker processes, which draw covers, 目录 and merged PDFs and write the volumes."""
 
 import datetime as dt
 import os
@@ -70,6 +70,31 @@ def test_a_lost_file_fails_the_export_with_its_own_error(campaign, submit, offic
     before = set(_children())
     with pytest.raises(FileNotFoundError) as raised:
         build_package(Options(campaign_id=campaign.pk), tmp_path / "pkg", generated_by="测试员")
-    assert any("绘制进程" in note for note in raised.value.__notes__)
+    assert any("导出工作进程" in note for note in raised.value.__notes__)
     assert not (tmp_path / "pkg").exists() and not list(tmp_path.glob(".pkg.*"))
     assert set(_children()) == before
+
+
+@pytest.mark.django_db
+def test_one_worker_or_two_build_the_same_volumes_and_report_every_file(
+    campaign, submit, office, pdf_bytes, png_bytes, settings, tmp_path
+):
+    for code in ("1", "2", "3"):
+        item = submit(
+            codes=(code,), title=f"材料{code}", files=[upload("材料.pdf", pdf_bytes), upload("照片.png", png_bytes)]
+        )
+        evidence_approve(evidence=item, actor=office)
+    built = {}
+    for workers in (1, 2):
+        settings.PACKAGE_EXPORT_PROCESSES = workers
+        reports = []
+        built[workers] = build_package(
+            Options(campaign_id=campaign.pk),
+            tmp_path / f"p{workers}",
+            generated_by="测试员",
+            progress=lambda *a, seen=reports: seen.append(a),
+        )
+        files, files_total, size, size_total = reports[-1]
+        assert files == files_total == built[workers].files_total == 6 and size == size_total
+    assert [(v.file_name, v.sha256) for v in built[1].volumes] == [(v.file_name, v.sha256) for v in built[2].volumes]
+    assert len(built[2].volumes) == 3

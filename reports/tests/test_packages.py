@@ -1,8 +1,6 @@
 """Province-platform packages (DESIGN.md §3.7): layout, manifests, determinism, safe paths,
 verification, and the export_package / verify_package commands."""
 
-import errno
-import fcntl
 import io
 import json
 import os
@@ -216,35 +214,6 @@ def test_an_export_fills_in_missing_crc32s_and_gives_the_same_volumes(campaign, 
     for volume in second.volumes:
         with zipfile.ZipFile(second.folder / volume.file_name) as archive:
             assert archive.testzip() is None  # every member's CRC-32 matches its bytes
-
-
-@pytest.mark.parametrize("refused_at", ["open", "write"])
-def test_volumes_are_the_same_where_the_filesystem_refuses_direct_io(
-    campaign, approved, tmp_path, monkeypatch, refused_at
-):
-    """tmpfs and some network filesystems refuse O_DIRECT, when the file is opened or only at its first
-    write: the volumes then go through the page cache, byte for byte the same."""
-    direct = _build(campaign, tmp_path, "direct")
-    refused = []
-    real_open, real_write = os.open, os.write
-
-    def open_refusing(path, flags, *args, **kwargs):
-        if refused_at == "open" and flags & os.O_DIRECT:
-            refused.append(path)
-            raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, *args, **kwargs)
-
-    def write_refusing(fd, data):
-        if refused_at == "write" and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
-            refused.append(fd)
-            raise OSError(errno.EINVAL, "Invalid argument")
-        return real_write(fd, data)
-
-    monkeypatch.setattr(os, "open", open_refusing)
-    monkeypatch.setattr(os, "write", write_refusing)
-    plain = _build(campaign, tmp_path, "plain")
-    assert refused and _volume_hashes(plain) == _volume_hashes(direct)
-    assert verify(plain.folder).problems == []
 
 
 def test_a_stored_file_that_lost_bytes_fails_the_export_naming_it(campaign, approved, tmp_path, settings):
