@@ -12,8 +12,8 @@ unique (content-addressed storage would otherwise store duplicates once). Then, 
    twice (the faster counts);
 2. export: ``manage.py export_package`` as its own process — wall time, throughput over the evidence
    bytes, peak RSS of that process (its VmHWM), and the peak of it and its children together (the
-   drawing process it starts for covers, 目录 and merged PDFs, and LibreOffice when it converts
-   office files), both sampled every 50 ms;
+   worker processes that draw covers, 目录 and merged PDFs and write the volumes, and LibreOffice when
+   it converts office files), both sampled every 50 ms;
    It runs three times: with merged PDFs switched off (PACKAGE_MERGE_MAX_BYTES=0), to separate the
    cost of the merged volume PDFs (which write every PDF and image byte a second time) from the
    rest; then as configured, twice — the first export makes the PDF renditions of the office files

@@ -4,9 +4,9 @@ its cover, 目录, the original files, a merged PDF where possible and manifest.
 
 Deterministic: fixed ZIP timestamps and attributes, sorted JSON, covers dated by the material (not by
 today), entries in tree order — so the same inputs give byte-identical volumes. Bounded memory and
-little CPU: volumes are written past the page cache and hashed on the way (direct.py; ZIP_STORED,
-ZIP64 when large, the CRC-32 kept by StoredFile, so every member's header is final at once), and
-covers, 目录 and merged PDFs are drawn by a second process (drawing.py) while this one copies.
+parallel: this process reads the database and hands each volume, as plain data, to a worker process
+(drawing.py) that draws its cover, 目录 and merged PDF and writes its ZIP past the page cache,
+hashed on the way (volume_zip.py, direct.py).
 Atomic: everything is written into a hidden ``.partial`` folder that is renamed at the very end, so a
 killed worker never leaves a half-package that looks complete.
 """
