@@ -5,7 +5,6 @@ S3-compatible store if configured), written once and never overwritten. The orig
 is only ever a label in the database.
 """
 
-import contextlib
 import hashlib
 import os
 import shutil
@@ -14,7 +13,6 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -136,9 +134,8 @@ def _stored_rows(prepared: list[PreparedFile]) -> dict[str, StoredFile]:
     return rows
 
 
-def _chunks(source: Path | BinaryIO):
-    """The bytes of a file, given as a path or as an open binary file (read from where it is)."""
-    with source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source) as handle:
+def _chunks(path: Path):
+    with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             yield chunk
 
@@ -148,13 +145,6 @@ def file_sha256(path: Path) -> str:
     for chunk in _chunks(path):
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def file_crc32(source: Path | BinaryIO) -> int:
-    crc = 0
-    for chunk in _chunks(source):
-        crc = zlib.crc32(chunk, crc)
-    return crc
 
 
 def file_digests(path: Path) -> tuple[str, int]:

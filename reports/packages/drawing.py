@@ -10,12 +10,14 @@ stdout (pickle: the parent only ever talks to children it started from this same
 """
 
 import contextlib
+import ctypes
 import hashlib
 import io
 import os
 import pickle
 import queue
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from reports.packages.direct import DirectWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRESS_EVERY = 0.3  # seconds
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,16 @@ def _receive(stream):
     return pickle.loads(data)  # noqa: S301 - from the parent or child this module started
 
 
+def _die_with(parent: int) -> None:
+    """End this worker when the export process that started it ends, whatever ends it (SIGKILL, the
+    OOM killer): jobs still in the pipe would otherwise go on writing volumes into the folder a
+    rerun of the export builds anew."""
+    with contextlib.suppress(OSError, AttributeError):  # Linux only; elsewhere stdin's end stops it
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before that took hold
+        os._exit(1)
+
+
 def serve() -> None:
     """The child's loop: a job from stdin, its result to stdout, until stdin closes."""
     # Buffered whatever PYTHONUNBUFFERED says: an unbuffered pipe may take a large result in parts.
@@ -304,7 +317,7 @@ class Drawer:
     def __init__(self, inbox: queue.SimpleQueue | None = None):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
-            [sys.executable, "-m", "reports.packages.drawing"],
+            [sys.executable, "-m", "reports.packages.drawing", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -376,4 +389,5 @@ class Drawer:
 if __name__ == "__main__":
     from reports.packages import drawing  # results pickled under this module's name, not __main__'s
 
+    drawing._die_with(int(sys.argv[1]))
     drawing.serve()

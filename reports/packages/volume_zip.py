@@ -118,9 +118,9 @@ def write_volume(spec: VolumeSpec, drawn, progress: Callable[[int, int], None]) 
                 Path(merged.path).unlink()
                 manifest_files.append({"path": MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
             for member in spec.members:
-                crc = member.crc32
-                if crc is None:
-                    crc = crcs.setdefault(member.sha256, _file_crc32(member.source))
+                if member.crc32 is None and member.sha256 not in crcs:
+                    crcs[member.sha256] = _file_crc32(member.source)
+                crc = crcs[member.sha256] if member.crc32 is None else member.crc32
                 try:
                     with _member(archive, member.name, member.size, crc) as out:
                         out.copy_from(member.source, member.size)

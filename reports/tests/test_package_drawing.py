@@ -2,6 +2,9 @@
 
 import datetime as dt
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,49 @@ def test_one_worker_or_two_build_the_same_volumes_and_report_every_file(
         assert files == files_total == built[workers].files_total == 6 and size == size_total
     assert [(v.file_name, v.sha256) for v in built[1].volumes] == [(v.file_name, v.sha256) for v in built[2].volumes]
     assert len(built[2].volumes) == 3
+
+
+STUCK = """
+import datetime as dt, sys, time
+sys.path.insert(0, ".")
+from reports.packages import drawing, volume_pdf as vp, volume_zip
+cover = vp.VolumeCover("鲁山县", "鲁山县", 1, 1, [], "指标1", [], 1, "创建办", dt.date(2026, 10, 12))
+member = volume_zip.Member("a.mp4", sys.argv[1], 10, "0" * 64, 0, {})
+job = drawing.VolumeJob(
+    drawing.Job(1, cover, [], None, [], sys.argv[2]), volume_zip.VolumeSpec(1, sys.argv[3], {}, [member])
+)
+drawer = drawing.Drawer()
+drawer.submit(job)
+print(drawer._process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_worker_ends_with_the_export_process_even_in_the_middle_of_a_volume(tmp_path):
+    """An export killed (SIGKILL, the OOM killer) while a worker is inside a volume: the worker must not
+    go on writing into the folder a rerun builds anew. Here it is stuck reading a file (a FIFO nobody
+    writes) when the export process dies."""
+    os.mkfifo(tmp_path / "stuck")
+    (tmp_path / "work").mkdir()
+    root = Path(__file__).resolve().parents[2]
+    args = [str(tmp_path / "stuck"), str(tmp_path / "work"), str(tmp_path / "volume.zip")]
+    export = subprocess.Popen([sys.executable, "-c", STUCK, *args], cwd=root, stdout=subprocess.PIPE)
+    worker = int(export.stdout.readline())
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "volume.zip").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker has begun the volume, and blocks on its file
+    assert _alive(worker)
+    export.kill()
+    export.wait()
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

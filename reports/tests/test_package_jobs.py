@@ -291,6 +291,18 @@ def _database_url() -> str:
     )
 
 
+def _workers_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or one that just ended
+            continue
+        if b"reports.packages.drawing" in command and str(pid).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_export_leaves_no_package_and_a_rerun_gives_the_same_files(
     campaign, submit, office, tmp_path, settings
@@ -320,6 +332,11 @@ def test_a_killed_export_leaves_no_package_and_a_rerun_gives_the_same_files(
     process.wait()
     # Nothing at the target: a half-built package is never presented as complete.
     assert not out.exists()
+    # Its worker processes end with it, not going on writing volumes into the folder the rerun uses.
+    deadline = time.monotonic() + 10
+    while _workers_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _workers_of(process.pid) == []
 
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
