@@ -41,6 +41,10 @@ def test_submit_return_resubmit_approve(
     login(office_page, live_server, "office")
     office_page.goto(f"{live_server.url}/review/")
     office_page.click("text=权责清单调整及公开情况")
+    # The page's script (a module: run once the page is parsed) must be listening before the pick, or
+    # the change goes unheard; a person is never that quick, the test was (seen once on CI).
+    office_page.wait_for_url("**/evidence/*/")
+    office_page.wait_for_load_state()
     office_page.select_option("[data-reason-templates]", index=2)
     assert office_page.input_value("#return-reason")
     office_page.fill("#return-reason", "缺少正式印发文件（文号、印章），请补充。")
