@@ -203,7 +203,8 @@ def build_package(
 def _worker_count() -> int:
     """Worker processes for one export: one per core (each builds whole volumes: a third of its time
     drawing and merging, the rest copying and hashing), up to PACKAGE_EXPORT_PROCESSES."""
-    return max(1, min(settings.PACKAGE_EXPORT_PROCESSES, len(os.sched_getaffinity(0))))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(settings.PACKAGE_EXPORT_PROCESSES, cores))
 
 
 def _build(workers, workers_running, inbox, options, target: Path, generated_by: str, progress) -> BuiltPackage:
@@ -240,10 +241,12 @@ def _build(workers, workers_running, inbox, options, target: Path, generated_by:
 
         with workers_running:  # stopped before the work folder goes: they may still be writing into it
             written, sheets = _run(workers, inbox, volumes, job, lambda: _sheets_job(partial, volumes, links), tick)
-        built = [
-            BuiltVolume(v.number, v.title, w.file_name, w.sha256, w.size, len(v.entries), w.merged)
-            for v, w in ((v, written[v.number]) for v in volumes)
-        ]
+        built = []
+        for volume in volumes:
+            w = written[volume.number]
+            built.append(
+                BuiltVolume(volume.number, volume.title, w.file_name, w.sha256, w.size, len(volume.entries), w.merged)
+            )
         remember_crc32s({sha256: crc for w in written.values() for sha256, crc in w.crcs.items()})
         with_material = {e.indicator.pk for e in entries}
         index = {

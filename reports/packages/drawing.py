@@ -87,7 +87,7 @@ class SheetsJob:
 
 @dataclass(frozen=True)
 class MergedPdf:
-    """A merged volume PDF, hashed as it was written (the parent copies it into the volume and removes
+    """A merged volume PDF, hashed as it was written (volume_zip copies it into the volume and removes
     it)."""
 
     path: str
@@ -124,7 +124,7 @@ def outcome(key: int | str | None, message):
     """The result a worker sent for job ``key``; raises what went wrong instead (the job's own error,
     with the worker's traceback as a note, or DrawingFailed for a worker that is gone)."""
     if isinstance(message, _Gone):
-        raise DrawingFailed(f"生成封面、目录和合并 PDF 的进程意外结束（{message.error}）") from message.error
+        raise DrawingFailed(f"生成材料包分册的工作进程意外结束（{message.error}）") from message.error
     if isinstance(message, _Failure):
         what = "目录表格" if key == SheetsJob.key else f"第{key}册"
         message.error.add_note(f"{what}生成时（导出工作进程）：\n{message.details}")
@@ -225,7 +225,7 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     target = Path(job.workdir) / f"merged-{job.number}.pdf"
     counts = [vp.count_pages(cover), toc_pages, *pages]
     try:
-        # Through the page cache: the parent copies it into the volume at once and deletes it.
+        # Through the page cache: it is copied into the volume at once and deleted (volume_zip).
         with DirectWriter(target, crc=True, direct=False) as out:
             vp.merge_volume([cover, toc, *files], out, document_id=identity.digest()[:16], page_counts=counts)
     except BaseException:

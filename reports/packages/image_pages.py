@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from reportlab.lib.pagesizes import A4
 
-A4 = (595.2756, 841.8898)  # points, as reportlab has them
 IMAGE_MARGIN = 15 * 72 / 25.4  # the stamped page number sits in the bottom margin, clear of the picture
 MAX_IMAGE_PIXELS = 3600  # ~300 dpi over A4's long side: sharp in print, no 50 MB phone photos
 

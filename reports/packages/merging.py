@@ -1,5 +1,5 @@
 """What a volume's PDFs are drawn from: its 目录 entries and the parts of its merged, page-numbered PDF
-(drawing.py draws them in a second process).
+(drawing.py's worker processes draw them).
 
 Office files go in as their PDF renditions (renditions.py: made once per file content and kept).
 A volume gets a merged PDF only when every part is a PDF, an image or a converted office file, and
