@@ -151,19 +151,17 @@ def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
 
 
 def _run(workers, inbox, volumes, job, sheets_job, tick):
-    """Hand the volumes to the workers, each kept two jobs ahead (it starts the next while the parent
-    takes in this one), and the spreadsheets after the last volume; the written volumes by number and
-    the spreadsheets' index entries."""
-    waiting, busy = list(reversed(volumes)), dict.fromkeys(workers, 0)
-    written, sheets, sheets_sent = {}, None, False
+    """Hand the spreadsheets and then the volumes to the workers, each kept two jobs ahead (it starts
+    the next while the parent takes in this one); the written volumes by number and the spreadsheets'
+    index entries. The spreadsheets go first: last, they kept one worker busy while the other had
+    nothing left to do."""
+    waiting, busy = [*reversed(volumes), None], dict.fromkeys(workers, 0)  # None: the spreadsheets
+    written, sheets = {}, None
     while True:
-        while (waiting or not sheets_sent) and min(busy.values()) < 2:
+        while waiting and min(busy.values()) < 2:
             worker = min(workers, key=busy.get)
-            if waiting:
-                worker.submit(job(waiting.pop()))
-            else:
-                worker.submit(sheets_job())
-                sheets_sent = True
+            volume = waiting.pop()
+            worker.submit(sheets_job() if volume is None else job(volume))
             busy[worker] += 1
         if not any(busy.values()):
             return written, sheets

@@ -8,10 +8,12 @@ directly 2 s). Where a filesystem refuses O_DIRECT (tmpfs, some network mounts),
 
 Direct I/O wants whole aligned blocks from aligned memory: the writer gathers everything in aligned
 buffers, writes them out in whole blocks, and pads the last block, cutting the file back to its
-length when it closes. Every byte is hashed (SHA-256, and the CRC-32 where asked) as its buffer goes
-out, so nothing is read back afterwards. Hashing and writing happen on threads of their own (both
-release the GIL) while the caller fills the next buffer, so the disk writes one buffer while the
-next is hashed.
+length when it closes. Every byte is hashed (SHA-256) as its buffer goes out, so nothing is read
+back afterwards. Hashing and writing happen on threads of their own (both release the GIL) while the
+caller fills the next buffer, so the disk writes one buffer while the next is hashed.
+
+A Spool holds a file that is made only to be copied into another (the merged volume PDF, whose ZIP
+header needs its size and CRC-32 before its bytes) in the same kind of buffers, in memory.
 """
 
 import errno
@@ -28,6 +30,7 @@ from typing import BinaryIO
 BLOCK = 4096  # the largest logical block size in use; a multiple of every smaller one
 BUFFER = 8 * 1024 * 1024
 BUFFERS = 4  # being filled, hashed, written, and one spare
+SPOOL_LIMIT = 64 * 1024 * 1024  # what a Spool holds in memory before it goes on in a file
 _DIRECT = getattr(os, "O_DIRECT", 0)  # Linux; elsewhere plain writes
 _REFUSED = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP)
 
@@ -47,6 +50,25 @@ def _drop_direct(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_DIRECT)
 
 
+# Buffers are kept for the process's next file, not unmapped: a worker writes two files a volume, and
+# getting fresh memory is what costs most on the county's virtual machines (see above). The pool
+# never holds more than the most this process had in use at once.
+_pool: list[mmap.mmap] = []
+_pool_lock = threading.Lock()
+
+
+def _take_buffer() -> mmap.mmap:
+    with _pool_lock:
+        if _pool:
+            return _pool.pop()
+    return mmap.mmap(-1, BUFFER)  # page-aligned, as O_DIRECT wants
+
+
+def _give_back(buffers) -> None:
+    with _pool_lock:
+        _pool.extend(buffers)
+
+
 class ShortSourceError(OSError):
     """A source file had fewer bytes than it should have."""
 
@@ -55,45 +77,18 @@ class ShortSourceError(OSError):
         self.missing = missing
 
 
-class DirectWriter:
-    """A new file written front to back, with its SHA-256 (and CRC-32 when ``crc`` is set) at the end.
+class _Gathering:
+    """Writes gathered into BUFFER-sized buffers, so that a caller's small writes (qpdf writes a few KB
+    at a time) cost no system calls; a full buffer goes to _full(). File-like enough for zipfile
+    (write, tell, flush, seek to where it is) and for qpdf's save()."""
 
-    File-like enough for zipfile (write, tell, flush, seek to where it is) and for qpdf's save().
-    Writes are gathered into BUFFER-sized buffers, so a caller's small writes cost no system calls.
-    ``direct=False`` writes through the page cache: for a scratch file that is read back at once and
-    deleted (its pages are then reused at once, where a round trip to the disk costs twice the time).
-    A failure of the writing thread (a full disk) is raised by the next call that hands it a buffer,
-    at the latest by close()."""
-
-    def __init__(self, path: Path | str, *, crc: bool = False, direct: bool = True):
-        self.path = Path(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        self._fd, self.direct = _open_direct(self.path, flags) if direct else (os.open(self.path, flags, 0o644), False)
-        self._sha256 = hashlib.sha256()
-        self._crc = 0 if crc else None
-        # A buffer goes from the caller to the hashing thread, to the writing thread, and back.
-        self._spare: queue.SimpleQueue = queue.SimpleQueue()
-        self._to_hash: queue.SimpleQueue = queue.SimpleQueue()  # (buffer, length); None: stop
-        self._to_write: queue.SimpleQueue = queue.SimpleQueue()
-        self._error: BaseException | None = None
-        self._buffer = mmap.mmap(-1, BUFFER)  # page-aligned, as O_DIRECT wants
-        for _ in range(BUFFERS - 1):
-            self._spare.put(mmap.mmap(-1, BUFFER))
-        self._fill = 0
-        self._handed = 0  # bytes handed to the threads
-        self.closed = False
-        self._threads = [
-            threading.Thread(target=self._hash_all, name="package-sha256", daemon=True),
-            threading.Thread(target=self._write_all, name="package-write", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    # --- what zipfile and qpdf call ---
+    _buffer: mmap.mmap
+    _fill = 0
+    _handed = 0  # bytes in buffers gone to _full()
 
     def write(self, data) -> int:
         size = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
-        if self._fill + size < BUFFER:  # nearly every call: qpdf writes a few KB at a time
+        if self._fill + size < BUFFER:  # nearly every call
             self._buffer[self._fill : self._fill + size] = data
             self._fill += size
             return size
@@ -105,8 +100,11 @@ class DirectWriter:
             self._fill += take
             done += take
             if self._fill == BUFFER:
-                self._hand_over()
+                self._full()
         return size
+
+    def _full(self) -> None:
+        raise NotImplementedError
 
     def tell(self) -> int:
         return self._handed + self._fill
@@ -115,7 +113,7 @@ class DirectWriter:
         # zipfile checks that it can seek, to where it is; nothing here ever goes back.
         if (whence == os.SEEK_SET and offset == self.tell()) or (whence != os.SEEK_SET and offset == 0):
             return self.tell()
-        raise OSError(errno.ESPIPE, "DirectWriter only writes forwards")
+        raise OSError(errno.ESPIPE, f"{type(self).__name__} only writes forwards")
 
     def seekable(self) -> bool:
         return True
@@ -124,7 +122,35 @@ class DirectWriter:
         return True
 
     def flush(self) -> None:
-        """Nothing: bytes go out a buffer at a time, and the last one when the file closes."""
+        """Nothing: bytes go on a buffer at a time."""
+
+
+class DirectWriter(_Gathering):
+    """A new file written front to back, with its SHA-256 at the end.
+
+    A failure of the writing thread (a full disk) is raised by the next call that hands it a buffer,
+    at the latest by close()."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._fd, self.direct = _open_direct(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        self._sha256 = hashlib.sha256()
+        # A buffer goes from the caller to the hashing thread, to the writing thread, and back.
+        self._spare: queue.SimpleQueue = queue.SimpleQueue()
+        self._to_hash: queue.SimpleQueue = queue.SimpleQueue()  # (buffer, length); None: stop
+        self._to_write: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._buffers = [_take_buffer() for _ in range(BUFFERS)]
+        self._buffer = self._buffers[0]
+        for buffer in self._buffers[1:]:
+            self._spare.put(buffer)
+        self.closed = False
+        self._threads = [
+            threading.Thread(target=self._hash_all, name="package-sha256", daemon=True),
+            threading.Thread(target=self._write_all, name="package-write", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     # --- copying files in ---
 
@@ -158,10 +184,6 @@ class DirectWriter:
     def sha256(self) -> str:
         return self._sha256.hexdigest()
 
-    @property
-    def crc32(self) -> int | None:
-        return self._crc
-
     def close(self) -> None:
         """Write what is left (padded to a whole block, then cut back) and close."""
         if self.closed:
@@ -183,6 +205,7 @@ class DirectWriter:
             self.closed = True
             self._stop()
             os.close(self._fd)
+            _give_back(self._buffers)
 
     def __enter__(self) -> "DirectWriter":
         return self
@@ -194,6 +217,9 @@ class DirectWriter:
             self.abandon()
 
     # --- the writing thread ---
+
+    def _full(self) -> None:
+        self._hand_over()
 
     def _hand_over(self, *, last: bool = False) -> None:
         if self._error is not None:
@@ -217,8 +243,6 @@ class DirectWriter:
                 try:
                     with memoryview(buffer) as view:
                         self._sha256.update(view[:length])
-                        if self._crc is not None:
-                            self._crc = zlib.crc32(view[:length], self._crc)
                 except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
                     self._error = exc
             self._to_write.put(item)
@@ -248,3 +272,77 @@ class DirectWriter:
                 done = os.write(self._fd, view[:padded])
             while done < padded:  # a short write (a signal); never more than once in practice
                 done += os.write(self._fd, view[done:padded])
+
+
+class Spool(_Gathering):
+    """A scratch file that lives in memory: the merged volume PDF as qpdf writes it, with its SHA-256
+    and CRC-32, until it is copied into the volume ZIP (whose member header needs the size and CRC-32
+    before the bytes). Held in pooled buffers rather than the page cache, so no fresh memory is needed
+    for each volume and the bytes never reach the disk twice. Past ``limit`` bytes the rest goes on into
+    the file ``overflow`` (read back by copy_into and removed): memory stays bounded whatever the
+    volume's size."""
+
+    def __init__(self, overflow: Path | str, limit: int = SPOOL_LIMIT):
+        self.overflow = Path(overflow)
+        self._limit = limit
+        self._kept: list[mmap.mmap] = []  # full buffers: the first bytes
+        self._file = None  # once memory is full, the bytes after the kept ones
+        self._spilled = 0
+        self._buffer = _take_buffer()
+        self._sha256 = hashlib.sha256()
+        self._crc = 0
+        self.closed = False
+
+    def _full(self) -> None:
+        with memoryview(self._buffer) as view:
+            self._sha256.update(view)
+            self._crc = zlib.crc32(view, self._crc)
+            if self._file is None and (len(self._kept) + 1) * BUFFER <= self._limit:
+                self._kept.append(self._buffer)
+                self._buffer = _take_buffer()
+            else:
+                if self._file is None:
+                    self._file = self.overflow.open("wb")
+                self._file.write(view)
+                self._spilled += BUFFER
+        self._handed += BUFFER
+        self._fill = 0
+
+    @property
+    def sha256(self) -> str:
+        whole = self._sha256.copy()
+        with memoryview(self._buffer) as view:
+            whole.update(view[: self._fill])
+        return whole.hexdigest()
+
+    @property
+    def crc32(self) -> int:
+        with memoryview(self._buffer) as view:
+            return zlib.crc32(view[: self._fill], self._crc)
+
+    def copy_into(self, writer: DirectWriter) -> None:
+        """Append every byte written here to ``writer``."""
+        for buffer in self._kept:
+            with memoryview(buffer) as view:
+                writer.write(view)
+        if self._file is not None:
+            self._file.close()
+            writer.copy_from(self.overflow, self._spilled)
+        with memoryview(self._buffer) as view:
+            writer.write(view[: self._fill])
+
+    def close(self) -> None:
+        """Give the memory back and remove the overflow."""
+        if not self.closed:
+            self.closed = True
+            if self._file is not None:
+                self._file.close()
+            self.overflow.unlink(missing_ok=True)
+            _give_back([*self._kept, self._buffer])
+            self._kept = []
+
+    def __enter__(self) -> "Spool":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from reports.packages import volume_pdf as vp
 from reports.packages import volume_zip
-from reports.packages.direct import DirectWriter
+from reports.packages.direct import Spool
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRESS_EVERY = 0.3  # seconds
@@ -87,10 +87,10 @@ class SheetsJob:
 
 @dataclass(frozen=True)
 class MergedPdf:
-    """A merged volume PDF, hashed as it was written (volume_zip copies it into the volume and removes
-    it)."""
+    """A merged volume PDF, hashed as it was written, held until volume_zip copies it into the volume
+    (whoever drew it closes the spool)."""
 
-    path: str
+    spool: Spool
     size: int
     sha256: str
     crc32: int
@@ -140,7 +140,12 @@ def run(job: Job | VolumeJob | SheetsJob, progress: Callable[[int, int], None] =
         return write_sheets(job)
     if isinstance(job, VolumeJob):
         try:
-            return volume_zip.write_volume(job.spec, draw(job.drawing), progress)
+            drawn = draw(job.drawing)
+            try:
+                return volume_zip.write_volume(job.spec, drawn, progress)
+            finally:
+                if drawn.merged is not None:
+                    drawn.merged.spool.close()
         finally:  # scratch, and copies of files from storage without local paths
             shutil.rmtree(job.drawing.workdir, ignore_errors=True)
     return draw(job)
@@ -222,16 +227,14 @@ def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     identity = hashlib.sha256(b"luhsan merged volume 1")
     for piece in (cover, toc, *(name.encode() for name in job.identities)):
         identity.update(hashlib.sha256(piece).digest())
-    target = Path(job.workdir) / f"merged-{job.number}.pdf"
     counts = [vp.count_pages(cover), toc_pages, *pages]
+    out = Spool(Path(job.workdir) / f"merged-{job.number}.pdf")
     try:
-        # Through the page cache: it is copied into the volume at once and deleted (volume_zip).
-        with DirectWriter(target, crc=True, direct=False) as out:
-            vp.merge_volume([cover, toc, *files], out, document_id=identity.digest()[:16], page_counts=counts)
+        vp.merge_volume([cover, toc, *files], out, document_id=identity.digest()[:16], page_counts=counts)
     except BaseException:
-        target.unlink(missing_ok=True)
+        out.close()
         raise
-    return Drawn(job.number, cover, toc, MergedPdf(str(target), out.tell(), out.sha256, out.crc32))
+    return Drawn(job.number, cover, toc, MergedPdf(out, out.tell(), out.sha256, out.crc32))
 
 
 def _send(stream, value) -> None:

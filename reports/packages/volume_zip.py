@@ -103,8 +103,8 @@ def _file_crc32(path: str) -> int:
 
 
 def write_volume(spec: VolumeSpec, drawn, progress: Callable[[int, int], None]) -> WrittenVolume:
-    """Write the volume ZIP at spec.path from its drawn front matter and merged PDF (drawing.Drawn; the
-    merged PDF's file is removed once copied) and its members; progress(files, bytes) after each file.
+    """Write the volume ZIP at spec.path from its drawn front matter and merged PDF (drawing.Drawn) and
+    its members; progress(files, bytes) after each file.
     OSError naming the file if a source is shorter than its recorded size."""
     manifest_files, crcs = [], {}
     with DirectWriter(spec.path) as writer:
@@ -114,8 +114,7 @@ def write_volume(spec: VolumeSpec, drawn, progress: Callable[[int, int], None]) 
             manifest_files.append(add_bytes(archive, "目录.pdf", drawn.toc))
             if (merged := drawn.merged) is not None:
                 with _member(archive, MERGED_NAME, merged.size, merged.crc32) as out:
-                    out.copy_from(merged.path, merged.size)
-                Path(merged.path).unlink()
+                    merged.spool.copy_into(out)
                 manifest_files.append({"path": MERGED_NAME, "sha256": merged.sha256, "size": merged.size})
             for member in spec.members:
                 if member.crc32 is None and member.sha256 not in crcs:

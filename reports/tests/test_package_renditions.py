@@ -121,7 +121,7 @@ def test_a_part_failing_during_the_merge_leaves_the_volume_without_merged_pdf(
     unmerged_toc = vp.toc_pdf(job.cover, job.entries)  # every row "原件附后"
     good = drawing.draw(job)  # as it is when nothing goes wrong
     assert good.merged is not None and good.toc != unmerged_toc
-    Path(good.merged.path).unlink()  # what the parent does once it has copied it
+    good.merged.spool.close()  # what the worker does once it has copied it into the volume
 
     monkeypatch.setattr(vp, "_open", then_removed)
     drawn = drawing.draw(job)
