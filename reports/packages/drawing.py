@@ -47,11 +47,7 @@ class Job:
     entries: list[vp.TocEntry]  # the 目录 rows, without page numbers
     parts: list[tuple[str, str]] | None  # (path, "pdf" or "image") per entry for a merged PDF, else None
     identities: list[str]  # "<sha256>.<kind>" per entry: with the cover and 目录, the merged PDF's /ID
-    workdir: str  # where the merged PDF is written (the parent removes it)
-
-    @property
-    def key(self) -> int:
-        return self.number
+    workdir: str  # scratch: removed when the volume is written
 
 
 @dataclass(frozen=True)
@@ -135,20 +131,18 @@ def outcome(key: int | str | None, message):
 # --- in the child ---------------------------------------------------------------------------------
 
 
-def run(job: Job | VolumeJob | SheetsJob, progress: Callable[[int, int], None] = lambda files, size: None):
+def run(job: VolumeJob | SheetsJob, progress: Callable[[int, int], None] = lambda files, size: None):
     if isinstance(job, SheetsJob):
         return write_sheets(job)
-    if isinstance(job, VolumeJob):
+    try:
+        drawn = draw(job.drawing)
         try:
-            drawn = draw(job.drawing)
-            try:
-                return volume_zip.write_volume(job.spec, drawn, progress)
-            finally:
-                if drawn.merged is not None:
-                    drawn.merged.spool.close()
-        finally:  # scratch, and copies of files from storage without local paths
-            shutil.rmtree(job.drawing.workdir, ignore_errors=True)
-    return draw(job)
+            return volume_zip.write_volume(job.spec, drawn, progress)
+        finally:
+            if drawn.merged is not None:
+                drawn.merged.spool.close()
+    finally:  # scratch, and copies of files from storage without local paths
+        shutil.rmtree(job.drawing.workdir, ignore_errors=True)
 
 
 def write_sheets(job: SheetsJob) -> list[dict]:
@@ -180,8 +174,8 @@ def write_sheets(job: SheetsJob) -> list[dict]:
 
 
 def draw(job: Job) -> Drawn:
-    """The volume's cover, its 目录 and, when every part can be merged, its merged PDF (a file in
-    job.workdir). A part that cannot be merged, even one that fails only while qpdf copies it, leaves
+    """The volume's cover, its 目录 and, when every part can be merged, its merged PDF (in a Spool: the
+    caller closes it). A part that cannot be merged, even one that fails only while qpdf copies it, leaves
     the volume without a merged PDF and its 目录 saying "原件附后"."""
     cover = vp.cover_pdf(job.cover)
     if job.parts is not None:
@@ -348,7 +342,7 @@ class Drawer:
         except BaseException as exc:  # noqa: BLE001 - handed on, outcome() raises it
             self.inbox.put((self, None, _Gone(exc)))
 
-    def submit(self, job: Job | VolumeJob | SheetsJob) -> None:
+    def submit(self, job: VolumeJob | SheetsJob) -> None:
         self._jobs.put(job)
 
     def take(self, key: int | str, heartbeat: Callable[[], None]):

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 
 from evidence.services import evidence_approve
 from luhsan_portal.testing import upload
-from reports.packages import drawing
+from reports.packages import drawing, volume_zip
 from reports.packages import volume_pdf as vp
 from reports.packages.builder import build_package
 from reports.packages.collect import Options
@@ -25,7 +25,9 @@ def _children() -> list[int]:
     return found
 
 
-def _job(number: int, workdir: Path) -> drawing.Job:
+def _job(number: int, folder: Path) -> drawing.VolumeJob:
+    """A volume of one office file without a rendition: cover, 目录 ("原件附后") and manifest, into
+    folder."""
     cover = vp.VolumeCover(
         campaign="鲁山县创建省级法治政府建设示范县",
         county="鲁山县",
@@ -41,17 +43,23 @@ def _job(number: int, workdir: Path) -> drawing.Job:
     entry = vp.TocEntry(
         1, "司法局", "权责清单", "司法局-权责清单-v1.docx", "docx", None, None, "2026-10-12", "原件附后"
     )
-    return drawing.Job(number, cover, [entry], None, ["0" * 64 + ".docx"], str(workdir))
+    front = drawing.Job(number, cover, [entry], None, ["0" * 64 + ".docx"], str(folder / f"work-{number}"))
+    spec = volume_zip.VolumeSpec(number, str(folder / f"第{number}册.zip"), {"volume": number}, [])
+    return drawing.VolumeJob(front, spec)
 
 
-def test_results_come_back_in_order_and_match_drawing_here(tmp_path):
+def test_results_come_back_in_order_and_match_building_here(tmp_path):
     before = set(_children())
+    there, here = tmp_path / "there", tmp_path / "here"
+    there.mkdir()
+    here.mkdir()
     with drawing.Drawer() as drawer:
         for number in (1, 2):
-            drawer.submit(_job(number, tmp_path))
+            drawer.submit(_job(number, there))
         first, second = drawer.take(1, heartbeat=lambda: None), drawer.take(2, heartbeat=lambda: None)
     assert (first.number, second.number) == (1, 2)
-    assert first == drawing.draw(_job(1, tmp_path))  # the same bytes as drawn in this process
+    assert first == drawing.run(_job(1, here))  # the same volume as built in this process
+    assert (there / "第1册.zip").read_bytes() == (here / "第1册.zip").read_bytes()
     assert set(_children()) == before  # the process is gone once the export is done
 
 
