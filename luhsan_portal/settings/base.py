@@ -248,7 +248,7 @@ PACKAGE_EXPORT_MAX_ATTEMPTS = env.int("PACKAGE_EXPORT_MAX_ATTEMPTS", default=3)
 # A volume with more evidence than this gets no merged PDF (its files are still in it): merging writes
 # every byte a second time, so this bounds the time one huge volume adds. Memory does not depend on it.
 PACKAGE_MERGE_MAX_BYTES = env.int("PACKAGE_MERGE_MAX_BYTES", default=512 * 1024 * 1024)
-# Worker processes one export builds volumes with (at most one per core; ~130 MB each).
+# Worker processes one export builds volumes with (at most one per core; ~220 MB each).
 PACKAGE_EXPORT_PROCESSES = env.int("PACKAGE_EXPORT_PROCESSES", default=2)
 # Outbound proxy for link checks ("" = direct); the only outbound call the portal makes.
 LINK_CHECK_PROXY = env.str("LINK_CHECK_PROXY", default="")

@@ -428,6 +428,7 @@ def cover_pdf(cover: VolumeCover) -> bytes:
 # Table took ~0.2 ms each to lay out and draw (and as long again to split across pages).
 TOC_COLUMNS = (("序号", 11 * mm, 10, True), ("单位", 26 * mm, 10, True), ("材料", 56 * mm, 10.5, False))
 TOC_COLUMNS += (("文件", 39 * mm, 8.5, False), ("审核通过", 20 * mm, 8.5, True), ("页码", 18 * mm, 10, True))
+_TOC_WIDTH = sum(width for _h, width, _s, _c in TOC_COLUMNS)
 _TOC_LEFT, _TOC_TOP, _TOC_BOTTOM = 22 * mm, A4[1] - 22 * mm, 24 * mm  # the stamped page number sits at ~8 mm
 _PAD_X, _PAD_Y, _LINE = 1.6 * mm, 1.4 * mm, 0.6
 _HEADER_FONT, _HEADER_LEADING = 10.5, 14
@@ -462,13 +463,12 @@ def _toc_rows(entries: list[TocEntry], f: Fonts) -> list[_TocRow]:
 
 
 def _toc_title(cover: VolumeCover, f: Fonts) -> list[_Block]:
-    width = sum(w for _h, w, _s, _c in TOC_COLUMNS)
-    centre = _TOC_LEFT + width / 2
+    centre = _TOC_LEFT + _TOC_WIDTH / 2
     subtitle = f"{cover.county} · 第{cover.volume_number}册（共{cover.volume_count}册） · {cover.title}"
     return [
         _centred(["目录"], f.heading, 22, 1.3 * 22, 22, centre),
         _gap(3 * mm),
-        _centred(list(_wrap(subtitle, f.body, 12, width)), f.body, 12, 18, 0, centre),
+        _centred(list(_wrap(subtitle, f.body, 12, _TOC_WIDTH)), f.body, 12, 18, 0, centre),
         _gap(5 * mm),
     ]
 
@@ -496,11 +496,10 @@ _TOC_NOTE_HEIGHT = 4 * mm + 14
 
 
 def _draw_toc_row(canvas: Canvas, row: _TocRow, top: float, f: Fonts) -> None:
-    width = sum(w for _h, w, _s, _c in TOC_COLUMNS)
     if row.header:
         canvas.setFillColor(Color(0.93, 0.93, 0.93))
-        canvas.rect(_TOC_LEFT, top - row.height, width, row.height, stroke=0, fill=1)
-    columns = TOC_COLUMNS if not row.span else (("", width, 10, True),)
+        canvas.rect(_TOC_LEFT, top - row.height, _TOC_WIDTH, row.height, stroke=0, fill=1)
+    columns = TOC_COLUMNS if not row.span else (("", _TOC_WIDTH, 10, True),)
     x = _TOC_LEFT
     for index, (lines, (_h, column_width, size, centred)) in enumerate(zip(row.cells, columns, strict=False)):
         font, size = (f.heading, _HEADER_FONT) if row.header else (f.body, size)
@@ -519,13 +518,12 @@ def _draw_toc_row(canvas: Canvas, row: _TocRow, top: float, f: Fonts) -> None:
 
 
 def _draw_toc_grid(canvas: Canvas, rows: list[_TocRow], top: float) -> None:
-    width = sum(w for _h, w, _s, _c in TOC_COLUMNS)
     canvas.setLineWidth(_LINE)
     y = top
-    canvas.line(_TOC_LEFT, y, _TOC_LEFT + width, y)
+    canvas.line(_TOC_LEFT, y, _TOC_LEFT + _TOC_WIDTH, y)
     for row in rows:
         y -= row.height
-        canvas.line(_TOC_LEFT, y, _TOC_LEFT + width, y)
+        canvas.line(_TOC_LEFT, y, _TOC_LEFT + _TOC_WIDTH, y)
     # Column lines stop above a row spanning the table (the last and only row of an empty 目录).
     inner_bottom = y + (rows[-1].height if rows[-1].span else 0)
     x = _TOC_LEFT
@@ -547,7 +545,8 @@ def toc_page_count(cover: VolumeCover, entries: list[TocEntry]) -> int:
     """How many pages toc_pdf(cover, entries) takes, without drawing it. The merged PDF's start pages
     follow the 目录, so they are known only once its length is; they do not change it (a page number
     fits its column on one line)."""
-    return len(_toc_layout(cover, entries)[4])
+    *_, pages = _toc_layout(cover, entries)
+    return len(pages)
 
 
 def toc_pdf(cover: VolumeCover, entries: list[TocEntry]) -> bytes:

@@ -16,7 +16,6 @@ from evidence.storage import blob_local_path
 from reports.packages import collect
 from reports.packages import volume_pdf as vp
 from reports.packages.renditions import OFFICE, Converter
-from reports.packages.volume_zip import MERGED_NAME  # noqa: F401 - where callers look for it
 
 IMAGES = {"jpg", "png"}
 

@@ -213,8 +213,8 @@ def merge_volume(
     images_to_pdf) into out, stamping "— n —" at the bottom centre of every page, numbered from
     first_page_number; returns the page count.
 
-    ``out`` is a path (written atomically) or a writable stream (drawing.py passes a DirectWriter,
-    which hashes as it writes and gathers qpdf's ~5 KB writes into large ones).
+    ``out`` is a path (written atomically) or a writable stream (drawing.py passes a direct.Spool,
+    which holds the PDF in memory and hashes it as qpdf's ~5 KB writes fill its buffers).
     Pages keep their own size (A4, A3, landscape, odd scans); rotated pages are normalised first so
     the number sits at the bottom as the page is read. The output is byte-identical for identical
     inputs (no dates; the /ID is ``document_id`` — a caller that knows its parts' hashes passes one —

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 
 from evidence.services import evidence_approve
 from luhsan_portal.testing import upload
-from reports.packages import builder, collect, drawing, merging, renditions
+from reports.packages import builder, collect, drawing, renditions, volume_zip
 from reports.packages import volume_pdf as vp
 from reports.packages.builder import build_package
 from reports.packages.collect import Options
@@ -55,7 +55,7 @@ def test_a_kept_rendition_serves_later_exports_without_libreoffice(campaign, off
     assert second.volumes[0].merged
     # And the re-export is byte-identical, the merged PDF included (LibreOffice was not asked again).
     assert [(v.file_name, v.sha256) for v in second.volumes] == [(v.file_name, v.sha256) for v in first.volumes]
-    assert vp.count_pages(_volume(second)[merging.MERGED_NAME]) >= 4  # cover, 目录, PDF, Word
+    assert vp.count_pages(_volume(second)[volume_zip.MERGED_NAME]) >= 4  # cover, 目录, PDF, Word
 
 
 def test_without_libreoffice_or_rendition_the_volume_lists_the_original(campaign, office_volume, tmp_path, monkeypatch):
@@ -64,7 +64,7 @@ def test_without_libreoffice_or_rendition_the_volume_lists_the_original(campaign
     built = _build(campaign, tmp_path, "a")
     assert not built.volumes[0].merged
     members = _volume(built)
-    assert merging.MERGED_NAME not in members
+    assert volume_zip.MERGED_NAME not in members
     assert any(name.endswith("-工作总结-v1.docx") for name in members)
 
 
