@@ -23,9 +23,12 @@ import mmap
 import os
 import queue
 import threading
-import zlib
 from pathlib import Path
 from typing import BinaryIO
+
+# zlib's CRC-32 (same values), 3× as fast with ISA-L's SIMD code: a merged volume PDF's every byte
+# gets one for its ZIP header, and zlib's took ~5 % of an export's CPU.
+from isal.isal_zlib import crc32
 
 BLOCK = 4096  # the largest logical block size in use; a multiple of every smaller one
 BUFFER = 8 * 1024 * 1024
@@ -296,7 +299,7 @@ class Spool(_Gathering):
     def _full(self) -> None:
         with memoryview(self._buffer) as view:
             self._sha256.update(view)
-            self._crc = zlib.crc32(view, self._crc)
+            self._crc = crc32(view, self._crc)
             if self._file is None and (len(self._kept) + 1) * BUFFER <= self._limit:
                 self._kept.append(self._buffer)
                 self._buffer = _take_buffer()
@@ -318,7 +321,7 @@ class Spool(_Gathering):
     @property
     def crc32(self) -> int:
         with memoryview(self._buffer) as view:
-            return zlib.crc32(view[: self._fill], self._crc)
+            return crc32(view[: self._fill], self._crc)
 
     def copy_into(self, writer: DirectWriter) -> None:
         """Append every byte written here to ``writer``."""

@@ -11,12 +11,11 @@ import contextlib
 import hashlib
 import json
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.packages.direct import DirectWriter, ShortSourceError
+from reports.packages.direct import DirectWriter, ShortSourceError, crc32
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 MERGED_NAME = "合并版（含封面目录及页码）.pdf"
@@ -89,7 +88,7 @@ def _member(archive: zipfile.ZipFile, name: str, size: int, crc: int):
 
 def add_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
     """A member from bytes; its manifest entry (path, sha256, size)."""
-    with _member(archive, name, len(data), zlib.crc32(data)) as out:
+    with _member(archive, name, len(data), crc32(data)) as out:
         out.write(data)
     return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
@@ -98,7 +97,7 @@ def _file_crc32(path: str) -> int:
     crc = 0
     with Path(path).open("rb") as handle:
         while chunk := handle.read(1024 * 1024):
-            crc = zlib.crc32(chunk, crc)
+            crc = crc32(chunk, crc)
     return crc
 
 
