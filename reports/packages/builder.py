@@ -76,7 +76,8 @@ def _cover(campaign, volume, count: int):
     )
 
 
-def _job(campaign, volume, count: int, converter: renditions.Converter, workdir: Path) -> drawing.Job:
+def _job(campaign, volume, count: int, converter: renditions.Converter, work: Path) -> drawing.Job:
+    workdir = _workdir(work, volume)
     return drawing.Job(
         number=volume.number,
         cover=_cover(campaign, volume, count),
@@ -84,11 +85,24 @@ def _job(campaign, volume, count: int, converter: renditions.Converter, workdir:
         parts=merging.merge_parts(volume, workdir, converter),
         identities=[f"{e.file.stored.sha256}.{e.file.stored.kind}" for e in volume.entries],
         workdir=str(workdir),
+        own_workdir=workdir != work,
     )
 
 
-def _volume_job(campaign, volume, count: int, converter, workdir: Path, partial: Path) -> drawing.VolumeJob:
+def _workdir(work: Path, volume) -> Path:
+    """The export's work folder, or where storage has no local paths (S3-compatible) a folder of the
+    volume's own for the copies of its files, removed once the volume is written. Not a folder per
+    volume always: see drawing._merged."""
+    if not volume.entries or blob_path_for(volume.entries[0].file.stored.blob) is not None:
+        return work
+    folder = work / f"volume-{volume.number}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _volume_job(campaign, volume, count: int, converter, work: Path, partial: Path) -> drawing.VolumeJob:
     """Everything a worker needs to build the volume, as plain data (it has no database)."""
+    workdir = _workdir(work, volume)
     members = [
         volume_zip.Member(
             name=entry.path,
@@ -113,7 +127,7 @@ def _volume_job(campaign, volume, count: int, converter, workdir: Path, partial:
     }
     name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
     spec = volume_zip.VolumeSpec(volume.number, str(partial / name), manifest, members)
-    return drawing.VolumeJob(_job(campaign, volume, count, converter, workdir), spec)
+    return drawing.VolumeJob(_job(campaign, volume, count, converter, work), spec)
 
 
 def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:
@@ -181,12 +195,6 @@ def _run(workers, inbox, volumes, job, sheets_job, tick):
             written[key] = result
 
 
-def _parts_dir(work: Path, volume) -> Path:
-    folder = work / f"volume-{volume.number}"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
 def build_package(
     options: collect.Options, target: Path, *, generated_by: str, progress: Progress | None = None
 ) -> BuiltPackage:
@@ -235,7 +243,7 @@ def _build(workers, workers_running, inbox, options, target: Path, generated_by:
         )
 
         def job(volume) -> drawing.VolumeJob:
-            return _volume_job(campaign, volume, len(volumes), converter, _parts_dir(work, volume), partial)
+            return _volume_job(campaign, volume, len(volumes), converter, work, partial)
 
         with workers_running:  # stopped before the work folder goes: they may still be writing into it
             written, sheets = _run(workers, inbox, volumes, job, lambda: _sheets_job(partial, volumes, links), tick)

@@ -21,7 +21,6 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -47,7 +46,8 @@ class Job:
     entries: list[vp.TocEntry]  # the 目录 rows, without page numbers
     parts: list[tuple[str, str]] | None  # (path, "pdf" or "image") per entry for a merged PDF, else None
     identities: list[str]  # "<sha256>.<kind>" per entry: with the cover and 目录, the merged PDF's /ID
-    workdir: str  # scratch: removed when the volume is written
+    workdir: str  # where the volume's scratch files go, named by its number and removed as they are done with
+    own_workdir: bool  # workdir is the volume's alone (copies of files from storage without local paths), removed
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,9 @@ def run(job: VolumeJob | SheetsJob, progress: Callable[[int, int], None] = lambd
         finally:
             if drawn.merged is not None:
                 drawn.merged.spool.close()
-    finally:  # scratch, and copies of files from storage without local paths
-        shutil.rmtree(job.drawing.workdir, ignore_errors=True)
+    finally:  # copies of files from storage without local paths
+        if job.drawing.own_workdir:
+            shutil.rmtree(job.drawing.workdir, ignore_errors=True)
 
 
 def write_sheets(job: SheetsJob) -> list[dict]:
@@ -179,24 +180,29 @@ def draw(job: Job) -> Drawn:
     the volume without a merged PDF and its 目录 saying "原件附后"."""
     cover = vp.cover_pdf(job.cover)
     if job.parts is not None:
-        with tempfile.TemporaryDirectory(prefix=f"draw-{job.number}-", dir=job.workdir) as scratch:
-            try:
-                return _merged(job, cover, Path(scratch))
-            except vp.VolumeMergeError:
-                pass
+        try:
+            return _merged(job, cover, Path(job.workdir))
+        except vp.VolumeMergeError:
+            pass
     return Drawn(job.number, cover, vp.toc_pdf(job.cover, job.entries), None)
 
 
 def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
     # Every image becomes a page of one PDF, which qpdf then takes page by page.
     images = [Path(path) for path, kind in job.parts if kind == "image"]
-    if images:
-        vp.images_to_pdf(images, scratch / "images.pdf")
+    size = sum(image.stat().st_size for image in images)
+    with vp.qpdf_input(f"images-{job.number}.pdf", size, scratch) as images_pdf:
+        if images:
+            vp.images_to_pdf(images, images_pdf)
+        return _merge(job, cover, scratch, images_pdf)
+
+
+def _merge(job: Job, cover: bytes, scratch: Path, images_pdf: Path) -> Drawn:
     files, pages, image_page = [], [], 0
     for path, kind in job.parts:
         if kind == "image":
             image_page += 1
-            files.append((scratch / "images.pdf", image_page))
+            files.append((images_pdf, image_page))
             pages.append(1)
         else:
             files.append(Path(path))

@@ -6,6 +6,7 @@ byte-identical files — because the export package's hashes are compared betwee
 creation dates, no random document IDs, no timestamps anywhere.
 """
 
+import contextlib
 import hashlib
 import io
 import os
@@ -129,6 +130,34 @@ def images_to_pdf(sources: list[Path], target: Path) -> None:
         pages.close()
 
 
+MEMORY_FILE_LIMIT = 64 * 1024 * 1024
+_MEMFD = hasattr(os, "memfd_create") and Path("/proc/self/fd").is_dir()
+
+
+@contextlib.contextmanager
+def qpdf_input(name: str, size: int, folder: Path | None = None):
+    """A path for a file made only for qpdf to read (it opens its inputs by name): in memory (a memfd)
+    where the system has them and about ``size`` bytes fit in MEMORY_FILE_LIMIT, else ``name`` in
+    ``folder`` or a temporary folder; gone afterwards. Not on the disk where it can be helped: on a disk
+    mounted with online discard, closing a removed file waits while the disk discards its blocks, behind
+    the volumes being written (seen here: an export stalled up to a second at a time, disk and CPUs idle)."""
+    if _MEMFD and size <= MEMORY_FILE_LIMIT:
+        fd = os.memfd_create(name)  # close-on-exec: LibreOffice does not inherit it
+        try:
+            yield Path(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+    elif folder is not None:
+        path = folder / name
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix=".qpdf-") as temp:
+            yield Path(temp) / name
+
+
 def _open(part: bytes | Path, label: str) -> pikepdf.Pdf:
     """The part opened with qpdf (a context manager), to check it and count its pages. Only the
     cross-reference table and page tree are read; a path through its open file, not memory-mapped."""
@@ -220,9 +249,9 @@ def merge_volume(
     inputs (no dates; the /ID is ``document_id`` — a caller that knows its parts' hashes passes one —
     or else an MD5 of the whole output, which costs qpdf 4× the time of writing it).
     ``page_counts``, when the caller has counted each part's pages, saves opening every part once
-    more. Raises VolumeMergeError naming the first part that cannot be read; a path is then left
-    untouched, a stream may have received part of the PDF (a damaged stream may only show while it is
-    copied)."""
+    more. qpdf reads files: parts given as bytes become files for it (qpdf_input). Raises
+    VolumeMergeError naming the first part that cannot be read; a path is then left untouched, a stream
+    may have received part of the PDF (a damaged stream may only show while it is copied)."""
     out_path = Path(out) if isinstance(out, str | Path) else None
     if not parts:
         raise VolumeMergeError("没有可合并的部分")
@@ -236,15 +265,14 @@ def merge_volume(
         else:
             owners += [_label(part, index)] * page_counts[index - 1]
     tmp = out_path.with_name(out_path.name + ".part") if out_path else None
-    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out_path.parent if out_path else None) as scratch:
+    with contextlib.ExitStack() as inputs:
         files = []  # (the file qpdf reads the part from and names in its messages, the part's label)
         pages = []  # qpdf's page selection: the file, and for a single page its number
         for index, part in enumerate(parts, start=1):
             path, page = part if isinstance(part, tuple) else (part, None)
             if isinstance(path, bytes | bytearray):
-                name = Path(scratch) / f"{index}.pdf"
-                name.write_bytes(path)
-                path = name
+                data, path = path, inputs.enter_context(qpdf_input(f"part-{index}.pdf", len(path)))
+                path.write_bytes(data)
             files.append((os.path.abspath(path), _label(part, index)))
             pages.append({"file": files[-1][0], "password": ""} | ({"range": str(page)} if page else {}))
         # qpdf's job interface, not Pdf.open + pages.extend: pikepdf copies a part's stream data (the

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def _job(number: int, folder: Path) -> drawing.VolumeJob:
     entry = vp.TocEntry(
         1, "司法局", "权责清单", "司法局-权责清单-v1.docx", "docx", None, None, "2026-10-12", "原件附后"
     )
-    front = drawing.Job(number, cover, [entry], None, ["0" * 64 + ".docx"], str(folder / f"work-{number}"))
+    front = drawing.Job(number, cover, [entry], None, ["0" * 64 + ".docx"], str(folder / f"work-{number}"), True)
     spec = volume_zip.VolumeSpec(number, str(folder / f"第{number}册.zip"), {"volume": number}, [])
     return drawing.VolumeJob(front, spec)
 
@@ -61,6 +62,38 @@ def test_results_come_back_in_order_and_match_building_here(tmp_path):
     assert first == drawing.run(_job(1, here))  # the same volume as built in this process
     assert (there / "第1册.zip").read_bytes() == (here / "第1册.zip").read_bytes()
     assert set(_children()) == before  # the process is gone once the export is done
+
+
+@pytest.mark.parametrize("image", [b"png", b"not an image"])
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_volume_leaves_nothing_in_the_shared_work_folder(
+    image, in_memory, pdf_bytes, png_bytes, tmp_path, monkeypatch
+):
+    """Scratch files (the image pages, qpdf's parts, a large merged PDF's overflow) go into the export's
+    work folder, named by volume, not into folders of their own — the image pages in memory where they
+    fit — and are gone once the volume is written, whether it got its merged PDF or not; what else is
+    in the folder stays."""
+    work, sources = tmp_path / "work", tmp_path / "sources"
+    work.mkdir()
+    sources.mkdir()
+    (work / "其他分册的文件").write_bytes(b"x")
+    (sources / "a.pdf").write_bytes(pdf_bytes)
+    (sources / "b.png").write_bytes(png_bytes if image == b"png" else image)
+    if not in_memory:
+        monkeypatch.setattr(vp, "MEMORY_FILE_LIMIT", 0)
+    made, images_to_pdf = [], vp.images_to_pdf
+    monkeypatch.setattr(
+        vp, "images_to_pdf", lambda images, target: made.append(target) or images_to_pdf(images, target)
+    )
+    job = _job(7, tmp_path)
+    parts = [(str(sources / "a.pdf"), "pdf"), (str(sources / "b.png"), "image")]
+    entries = [replace(job.drawing.entries[0], number=n, file_name=Path(p).name) for n, (p, _k) in enumerate(parts, 1)]
+    front = replace(job.drawing, entries=entries, parts=parts, identities=["a.pdf", "b.png"], workdir=str(work))
+    front = replace(front, own_workdir=False)
+    written = drawing.run(drawing.VolumeJob(front, job.spec))
+    assert written.merged == (image == b"png")
+    assert [p.name for p in work.iterdir()] == ["其他分册的文件"]
+    assert str(made[0]).startswith("/proc/self/fd/") if in_memory else made[0] == work / "images-7.pdf"
 
 
 def test_a_drawing_process_that_dies_fails_the_export_with_a_clear_message(tmp_path):
@@ -118,7 +151,7 @@ from reports.packages import drawing, volume_pdf as vp, volume_zip
 cover = vp.VolumeCover("鲁山县", "鲁山县", 1, 1, [], "指标1", [], 1, "创建办", dt.date(2026, 10, 12))
 member = volume_zip.Member("a.mp4", sys.argv[1], 10, "0" * 64, 0, {})
 job = drawing.VolumeJob(
-    drawing.Job(1, cover, [], None, [], sys.argv[2]), volume_zip.VolumeSpec(1, sys.argv[3], {}, [member])
+    drawing.Job(1, cover, [], None, [], sys.argv[2], True), volume_zip.VolumeSpec(1, sys.argv[3], {}, [member])
 )
 drawer = drawing.Drawer()
 drawer.submit(job)

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -381,6 +382,26 @@ def test_merge_volume_numbers_every_page_at_the_bottom_centre(tmp_path):
         assert height - bottom < 40, page  # within the bottom ~14 mm as the page is displayed
     assert positions[6][2] > positions[6][3]  # the /Rotate 90 page reads landscape, its number at the bottom
     assert "第一页" in text(out, 3) and "横向表格" in text(out, 5)
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_parts_given_as_bytes_leave_no_files_behind(in_memory, tmp_path, monkeypatch):
+    """qpdf reads files: bytes parts become memory files (memfd) where they fit, else temporary files,
+    and either way are gone afterwards; the merged PDF is the same."""
+    if not in_memory:
+        monkeypatch.setattr(volume_pdf, "MEMORY_FILE_LIMIT", 0)
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob(".qpdf-*"))
+    merge_volume(volume_parts(), tmp_path / "a.pdf")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"] and set(temp.glob(".qpdf-*")) == before
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    paths = []
+    for index, part in enumerate(volume_parts()):
+        paths.append(reference / f"part{index}.pdf")
+        paths[-1].write_bytes(part)
+    merge_volume(paths, reference / "b.pdf")
+    assert sha256(tmp_path / "a.pdf") == sha256(reference / "b.pdf")
 
 
 def test_merge_volume_is_byte_identical_for_bytes_and_paths(tmp_path):
