@@ -92,7 +92,7 @@ def _job(campaign, volume, count: int, converter: renditions.Converter, work: Pa
 def _workdir(work: Path, volume) -> Path:
     """The export's work folder, or where storage has no local paths (S3-compatible) a folder of the
     volume's own for the copies of its files, removed once the volume is written. Not a folder per
-    volume always: see drawing._merged."""
+    volume always: removing one can stall the export (see volume_pdf.qpdf_input)."""
     if not volume.entries or blob_path_for(volume.entries[0].file.stored.blob) is not None:
         return work
     folder = work / f"volume-{volume.number}"

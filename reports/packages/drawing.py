@@ -46,8 +46,8 @@ class Job:
     entries: list[vp.TocEntry]  # the 目录 rows, without page numbers
     parts: list[tuple[str, str]] | None  # (path, "pdf" or "image") per entry for a merged PDF, else None
     identities: list[str]  # "<sha256>.<kind>" per entry: with the cover and 目录, the merged PDF's /ID
-    workdir: str  # where the volume's scratch files go, named by its number and removed as they are done with
-    own_workdir: bool  # workdir is the volume's alone (copies of files from storage without local paths), removed
+    workdir: str  # for the volume's scratch files (named by its number, each removed when done with)
+    own_workdir: bool  # the volume's alone (copies from storage without local paths): removed after it
 
 
 @dataclass(frozen=True)
@@ -181,23 +181,23 @@ def draw(job: Job) -> Drawn:
     cover = vp.cover_pdf(job.cover)
     if job.parts is not None:
         try:
-            return _merged(job, cover, Path(job.workdir))
+            return _merged(job, cover)
         except vp.VolumeMergeError:
             pass
     return Drawn(job.number, cover, vp.toc_pdf(job.cover, job.entries), None)
 
 
-def _merged(job: Job, cover: bytes, scratch: Path) -> Drawn:
+def _merged(job: Job, cover: bytes) -> Drawn:
     # Every image becomes a page of one PDF, which qpdf then takes page by page.
     images = [Path(path) for path, kind in job.parts if kind == "image"]
     size = sum(image.stat().st_size for image in images)
-    with vp.qpdf_input(f"images-{job.number}.pdf", size, scratch) as images_pdf:
+    with vp.qpdf_input(f"images-{job.number}.pdf", size, Path(job.workdir)) as images_pdf:
         if images:
             vp.images_to_pdf(images, images_pdf)
-        return _merge(job, cover, scratch, images_pdf)
+        return _merge(job, cover, images_pdf)
 
 
-def _merge(job: Job, cover: bytes, scratch: Path, images_pdf: Path) -> Drawn:
+def _merge(job: Job, cover: bytes, images_pdf: Path) -> Drawn:
     files, pages, image_page = [], [], 0
     for path, kind in job.parts:
         if kind == "image":

@@ -509,6 +509,9 @@ class _PageText:
         self.text.setTextOrigin(x, y)
         self.text.textOut(line)
 
+    def fill(self, colour: Color) -> None:
+        self.text.setFillColor(colour)
+
     def draw(self) -> None:
         self.canvas.drawText(self.text)
 
@@ -526,7 +529,7 @@ def _draw_toc_row(canvas: Canvas, text: _PageText, row: _TocRow, top: float, f: 
         leading = _HEADER_LEADING if row.header else 1.35 * size
         grey = index == _DATE_COLUMN and not row.header and not row.span
         if grey:
-            text.text.setFillColor(GREY)
+            text.fill(GREY)
         line_top = top - (row.height - len(lines) * leading) / 2  # centred in the row
         for n, line in enumerate(lines):
             y = _baseline(line_top - n * leading, leading, size)
@@ -535,7 +538,7 @@ def _draw_toc_row(canvas: Canvas, text: _PageText, row: _TocRow, top: float, f: 
             else:
                 text.line(x + _PAD_X, y, line, font, size)
         if grey:
-            text.text.setFillColor(black)
+            text.fill(black)
         x += column_width
 
 

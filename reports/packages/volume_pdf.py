@@ -141,8 +141,11 @@ def qpdf_input(name: str, size: int, folder: Path | None = None):
     ``folder`` or a temporary folder; gone afterwards. Not on the disk where it can be helped: on a disk
     mounted with online discard, closing a removed file waits while the disk discards its blocks, behind
     the volumes being written (seen here: an export stalled up to a second at a time, disk and CPUs idle)."""
+    fd = None
     if _MEMFD and size <= MEMORY_FILE_LIMIT:
-        fd = os.memfd_create(name)  # close-on-exec: LibreOffice does not inherit it
+        with contextlib.suppress(OSError):  # a sandbox without them: a file after all
+            fd = os.memfd_create(name)  # close-on-exec: LibreOffice does not inherit it
+    if fd is not None:
         try:
             yield Path(f"/proc/self/fd/{fd}")
         finally:
