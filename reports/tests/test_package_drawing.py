@@ -69,10 +69,10 @@ def test_results_come_back_in_order_and_match_building_here(tmp_path):
 def test_a_volume_leaves_nothing_in_the_shared_work_folder(
     image, in_memory, pdf_bytes, png_bytes, tmp_path, monkeypatch
 ):
-    """Scratch files (the image pages, qpdf's parts, a large merged PDF's overflow) go into the export's
-    work folder, named by volume, not into folders of their own — the image pages in memory where they
-    fit — and are gone once the volume is written, whether it got its merged PDF or not; what else is
-    in the folder stays."""
+    """The volume's scratch files (the image pages, the cover and 目录 handed to qpdf) go into the
+    export's shared work folder under the volume's number, or into memory where they fit, never into a
+    folder of their own, and are gone once the volume is written, whether it got its merged PDF or not;
+    what else is in the folder stays."""
     work, sources = tmp_path / "work", tmp_path / "sources"
     work.mkdir()
     sources.mkdir()
@@ -82,14 +82,18 @@ def test_a_volume_leaves_nothing_in_the_shared_work_folder(
     if not in_memory:
         monkeypatch.setattr(vp, "MEMORY_FILE_LIMIT", 0)
     made, images_to_pdf = [], vp.images_to_pdf
-    monkeypatch.setattr(
-        vp, "images_to_pdf", lambda images, target: made.append(target) or images_to_pdf(images, target)
-    )
+
+    def recorded(images, target):
+        made.append(target)
+        images_to_pdf(images, target)
+
+    monkeypatch.setattr(vp, "images_to_pdf", recorded)
     job = _job(7, tmp_path)
     parts = [(str(sources / "a.pdf"), "pdf"), (str(sources / "b.png"), "image")]
     entries = [replace(job.drawing.entries[0], number=n, file_name=Path(p).name) for n, (p, _k) in enumerate(parts, 1)]
-    front = replace(job.drawing, entries=entries, parts=parts, identities=["a.pdf", "b.png"], workdir=str(work))
-    front = replace(front, own_workdir=False)
+    front = replace(
+        job.drawing, entries=entries, parts=parts, identities=["a.pdf", "b.png"], workdir=str(work), own_workdir=False
+    )
     written = drawing.run(drawing.VolumeJob(front, job.spec))
     assert written.merged == (image == b"png")
     assert [p.name for p in work.iterdir()] == ["其他分册的文件"]
