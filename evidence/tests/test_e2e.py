@@ -69,7 +69,11 @@ def test_submit_return_resubmit_approve(
 
     office_page.goto(f"{live_server.url}/review/")
     office_page.locator("tr", has_text="v2").locator("a").first.click()
-    office_page.click("button:has-text('通过')")
+    # The queue's own "批量通过所选材料" matched has-text('通过') while the detail page was still loading:
+    # its confirmation came up, the navigation closed it, and the approval was never clicked (seen on CI).
+    office_page.wait_for_url("**/evidence/*/")
+    office_page.wait_for_load_state()
+    office_page.click("button:text-is('通过')")
     office_page.wait_for_selector("text=已通过“权责清单调整及公开情况”")
     office_page.goto(f"{live_server.url}/units/{task.unit_id}/")
     assert "已通过" in office_page.locator("tr", has_text="权责清单动态调整并公开").inner_text()
