@@ -229,6 +229,7 @@ def disk_write_rate(folder: Path, size: int) -> float:
     then fsync: the most this disk takes, whatever the program. A package with merged PDFs writes every
     PDF and image byte twice, so this caps its export however fast the CPUs are."""
     block = 8 * MIB
+    blocks = max(1, size // block)
     buffer = mmap.mmap(-1, block)  # page-aligned, as O_DIRECT wants
     buffer.write(os.urandom(block))
     path = folder / "disk-rate"
@@ -239,14 +240,15 @@ def disk_write_rate(folder: Path, size: int) -> float:
     except OSError:  # a filesystem without O_DIRECT
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        for _ in range(max(1, size // block)):
+        for _ in range(blocks):
             os.write(fd, buffer)
         os.fsync(fd)
     finally:
         os.close(fd)
     seconds = time.perf_counter() - start
     path.unlink()
-    return max(1, size // block) * block / MIB / seconds
+    buffer.close()
+    return blocks * block / MIB / seconds
 
 
 def status_mib(pid: int, field: str) -> float:

@@ -29,8 +29,6 @@ from evidence.storage import blob_local_path, blob_path_for, remember_crc32s
 from reports.packages import collect, drawing, merging, renditions, volume_zip
 from reports.packages.paths import safe_component
 
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
 Progress = Callable[[int, int, int, int], None]
 
 
@@ -102,7 +100,8 @@ def _workdir(work: Path, volume) -> Path:
 
 def _volume_job(campaign, volume, count: int, converter, work: Path, partial: Path) -> drawing.VolumeJob:
     """Everything a worker needs to build the volume, as plain data (it has no database)."""
-    workdir = _workdir(work, volume)
+    drawing_job = _job(campaign, volume, count, converter, work)
+    workdir = Path(drawing_job.workdir)
     members = [
         volume_zip.Member(
             name=entry.path,
@@ -127,7 +126,7 @@ def _volume_job(campaign, volume, count: int, converter, work: Path, partial: Pa
     }
     name = safe_component(f"第{volume.number:03d}册-{volume.title}.zip", limit=80)
     spec = volume_zip.VolumeSpec(volume.number, str(partial / name), manifest, members)
-    return drawing.VolumeJob(_job(campaign, volume, count, converter, work), spec)
+    return drawing.VolumeJob(drawing_job, spec)
 
 
 def _sheets_job(folder: Path, volumes, links) -> drawing.SheetsJob:

@@ -314,8 +314,8 @@ class _Reporter:
 class Drawer:
     """A worker process, and a thread that hands it jobs and passes on what it sends back (progress,
     then the result) strictly one job after the other, so neither side can block the other on a full
-    pipe. Messages go to ``inbox`` as (drawer, job key, message); several drawers may share one inbox.
-    take() waits for one job's result."""
+    pipe. Messages go to ``inbox`` as (drawer, job key, message); several drawers may share one inbox,
+    and outcome() turns a message into the job's result or its error."""
 
     def __init__(self, inbox: queue.SimpleQueue | None = None):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -328,7 +328,6 @@ class Drawer:
         )
         self.inbox: queue.SimpleQueue = inbox if inbox is not None else queue.SimpleQueue()
         self._jobs: queue.Queue = queue.Queue()
-        self._held: dict = {}  # results take() came across while waiting for another
         self._thread = threading.Thread(target=self._talk, name="package-worker", daemon=True)
         self._thread.start()
 
@@ -350,21 +349,6 @@ class Drawer:
 
     def submit(self, job: VolumeJob | SheetsJob) -> None:
         self._jobs.put(job)
-
-    def take(self, key: int | str, heartbeat: Callable[[], None]):
-        """The result of the job with ``key`` (submitted before), waiting for it; heartbeat once a second."""
-        while key not in self._held:
-            try:
-                _drawer, got, message = self.inbox.get(timeout=1.0)
-            except queue.Empty:
-                heartbeat()
-                continue
-            if isinstance(message, Progress):
-                continue
-            if got is None:  # the worker is gone: raises
-                outcome(got, message)
-            self._held[got] = message
-        return outcome(key, self._held.pop(key))
 
     def close(self) -> None:
         """Stop the child (within seconds if it is still drawing: the export is over or abandoned)."""

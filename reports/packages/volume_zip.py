@@ -133,5 +133,5 @@ def write_volume(spec: VolumeSpec, drawn, progress: Callable[[int, int], None]) 
         except BaseException:
             archive.fp = None  # abandoned (the partial folder goes): no central directory on collection
             raise
-    merged = drawn.merged is not None
-    return WrittenVolume(spec.number, Path(spec.path).name, writer.sha256, writer.tell(), merged, crcs)
+    has_merged = drawn.merged is not None
+    return WrittenVolume(spec.number, Path(spec.path).name, writer.sha256, writer.tell(), has_merged, crcs)
